@@ -1,0 +1,54 @@
+/**
+ * Getting a device: from the page (navigator.gpu), from Node (src/gpu/node.ts), or handed in by the caller.
+ *
+ * WebGPU gives a device the default limits (128 MiB per storage binding, 256 MiB per buffer) unless it asks
+ * for more; we ask for what the model and the dataset need, and refuse up front, naming the limit, when the
+ * adapter cannot give it.
+ */
+import { GpuContext, GpuError, type AdapterSummary } from './context.ts';
+
+export interface DeviceNeeds {
+  /** The largest single storage binding the run will use, in bytes. */
+  maxStorageBufferBindingSize?: number;
+  /** The largest buffer the run will create, in bytes. */
+  maxBufferSize?: number;
+}
+
+export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
+  const info = adapter.info;
+  const vendor = info?.vendor ?? '';
+  const architecture = info?.architecture ?? '';
+  const description = info?.description ?? '';
+  const text = `${vendor} ${architecture} ${description}`.toLowerCase();
+  const software = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software|warp/.test(text);
+  return { vendor: vendor || 'unknown', architecture: architecture || 'unknown', description, software };
+}
+
+/** Requests a device from `adapter` with the limits the run needs. */
+export async function requestDevice(adapter: GPUAdapter, needs: DeviceNeeds = {}): Promise<GPUDevice> {
+  const requiredLimits: Record<string, number> = {};
+  for (const [name, wanted] of Object.entries(needs) as [keyof DeviceNeeds, number | undefined][]) {
+    if (wanted === undefined) continue;
+    const available = adapter.limits[name];
+    if (wanted > available) {
+      throw new GpuError(`this run needs ${name} = ${wanted} bytes, but the GPU adapter allows at most ${available}`);
+    }
+    // Ask for the adapter's whole limit: later runs on the same device may need more than this one.
+    requiredLimits[name] = available;
+  }
+  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  return adapter.requestDevice({ requiredLimits, requiredFeatures: features });
+}
+
+/** A context on a new device from `gpu` (navigator.gpu in a page or worker). The context owns the device. */
+export async function createContext(gpu: GPU, needs: DeviceNeeds = {}): Promise<GpuContext> {
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) throw new GpuError('no WebGPU adapter is available');
+  const device = await requestDevice(adapter, needs);
+  return new GpuContext(device, summarizeAdapter(adapter), true);
+}
+
+/** A context on a device the caller owns (it is not destroyed with the context). */
+export function wrapDevice(device: GPUDevice, adapter?: AdapterSummary): GpuContext {
+  return new GpuContext(device, adapter ?? { vendor: 'unknown', architecture: 'unknown', description: '', software: false }, false);
+}

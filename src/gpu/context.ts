@@ -1,0 +1,187 @@
+/**
+ * The GPU context: one device, its limits, a pipeline cache and every buffer made on it.
+ *
+ * One object, passed explicitly (no module singletons), so a worker, a Node process and each test build
+ * their own. It owns what it creates: destroy() frees every buffer still alive, and the device too when the
+ * context acquired it. Buffers are counted by purpose so a run can report what its GPU bytes are.
+ */
+import { preprocess, type Defines } from './preprocess.ts';
+
+/** What a buffer holds, for the byte accounting the benchmark reports. */
+export type BufferPurpose = 'parameters' | 'gradients' | 'optimizer' | 'activations' | 'dataset' | 'staging' | 'uniforms' | 'metrics';
+
+/** The kind of each binding of a kernel, by binding number; null leaves a number unused. */
+export type BindingKind = 'read' | 'read_write' | 'uniform' | 'uniform_dynamic' | null;
+
+export interface KernelSpec {
+  /** Kernel name, used in errors: 'matmul', 'adam', ... */
+  name: string;
+  /** The .wgsl text with its placeholders. */
+  source: string;
+  defines: Defines;
+  /** Values of the shader's `override` constants. */
+  constants: Record<string, number>;
+  bindings: BindingKind[];
+}
+
+export interface Kernel {
+  name: string;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** True for a CPU implementation of WebGPU (SwiftShader), where timings mean little. */
+  software: boolean;
+}
+
+export class GpuError extends Error {}
+
+export class GpuContext {
+  readonly device: GPUDevice;
+  readonly adapter: AdapterSummary;
+  private readonly ownsDevice: boolean;
+  private readonly kernels = new Map<string, Promise<Kernel>>();
+  private readonly buffers = new Map<GPUBuffer, { purpose: BufferPurpose; label: string }>();
+  private lostReason: string | null = null;
+  private firstError: string | null = null;
+  private readonly onUncapturedError = (event: Event): void => {
+    const message = (event as GPUUncapturedErrorEvent).error?.message ?? String(event);
+    this.firstError ??= message;
+  };
+
+  constructor(device: GPUDevice, adapter: AdapterSummary, ownsDevice: boolean) {
+    this.device = device;
+    this.adapter = adapter;
+    this.ownsDevice = ownsDevice;
+    device.addEventListener('uncapturederror', this.onUncapturedError);
+    void device.lost.then((info) => {
+      if (info.reason !== 'destroyed' || !this.destroyed) {
+        this.lostReason = `the GPU device was lost (${info.reason}${info.message ? `: ${info.message}` : ''})`;
+      }
+    });
+  }
+
+  private destroyed = false;
+
+  /** Throws if the device was lost or a GPU validation or out-of-memory error was raised. */
+  check(): void {
+    if (this.lostReason) throw new GpuError(this.lostReason);
+    if (this.firstError) throw new GpuError(`GPU error: ${this.firstError}`);
+  }
+
+  get lost(): boolean {
+    return this.lostReason !== null;
+  }
+
+  createBuffer(label: string, size: number, usage: GPUBufferUsageFlags, purpose: BufferPurpose): GPUBuffer {
+    const padded = Math.max(16, Math.ceil(size / 16) * 16);
+    if (padded > this.device.limits.maxBufferSize) {
+      throw new GpuError(
+        `${label} needs a buffer of ${padded} bytes; this device allows at most ${this.device.limits.maxBufferSize}`,
+      );
+    }
+    const buffer = this.device.createBuffer({ label, size: padded, usage });
+    this.buffers.set(buffer, { purpose, label });
+    return buffer;
+  }
+
+  /** A storage buffer filled with `data` at creation. */
+  createStorage(label: string, data: ArrayBufferView, purpose: BufferPurpose, extraUsage = 0): GPUBuffer {
+    const buffer = this.createBuffer(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage, purpose);
+    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    return buffer;
+  }
+
+  destroyBuffer(buffer: GPUBuffer): void {
+    if (this.buffers.delete(buffer)) buffer.destroy();
+  }
+
+  /** Bytes held now, in all and by purpose. */
+  bytes(): { total: number; byPurpose: Partial<Record<BufferPurpose, number>> } {
+    const byPurpose: Partial<Record<BufferPurpose, number>> = {};
+    let total = 0;
+    for (const [buffer, { purpose }] of this.buffers) {
+      byPurpose[purpose] = (byPurpose[purpose] ?? 0) + buffer.size;
+      total += buffer.size;
+    }
+    return { total, byPurpose };
+  }
+
+  /** Compiles (once per distinct source and constants) and returns a kernel's pipeline and layout. */
+  kernel(spec: KernelSpec): Promise<Kernel> {
+    const code = preprocess(spec.name, spec.source, spec.defines);
+    const key = `${spec.name}\n${JSON.stringify(spec.constants)}\n${JSON.stringify(spec.bindings)}\n${code}`;
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      kernel = this.compile(spec, code);
+      this.kernels.set(key, kernel);
+    }
+    return kernel;
+  }
+
+  get pipelineCount(): number {
+    return this.kernels.size;
+  }
+
+  private async compile(spec: KernelSpec, code: string): Promise<Kernel> {
+    const module = this.device.createShaderModule({ label: spec.name, code });
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const lines = errors.map((m) => `  ${spec.name}.wgsl (variant) ${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new GpuError(`kernel ${spec.name} failed to compile:\n${lines.join('\n')}`);
+    }
+    const layout = this.device.createBindGroupLayout({
+      label: spec.name,
+      entries: spec.bindings.flatMap((kind, binding) => (kind === null ? [] : [layoutEntry(binding, kind)])),
+    });
+    this.device.pushErrorScope('validation');
+    const pipeline = await this.device.createComputePipelineAsync({
+      label: spec.name,
+      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+      compute: { module, entryPoint: 'main', constants: spec.constants },
+    }).catch((error: unknown) => {
+      throw new GpuError(`kernel ${spec.name}: pipeline creation failed: ${(error as Error).message}`);
+    });
+    const scoped = await this.device.popErrorScope();
+    if (scoped) throw new GpuError(`kernel ${spec.name}: ${scoped.message}`);
+    return { name: spec.name, pipeline, layout };
+  }
+
+  /** Frees every buffer still alive and, when this context acquired the device, the device. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const buffer of this.buffers.keys()) buffer.destroy();
+    this.buffers.clear();
+    this.kernels.clear();
+    this.device.removeEventListener('uncapturederror', this.onUncapturedError);
+    if (this.ownsDevice) this.device.destroy();
+  }
+}
+
+function layoutEntry(binding: number, kind: Exclude<BindingKind, null>): GPUBindGroupLayoutEntry {
+  const visibility = GPUShaderStage.COMPUTE;
+  switch (kind) {
+    case 'read':
+      return { binding, visibility, buffer: { type: 'read-only-storage' } };
+    case 'read_write':
+      return { binding, visibility, buffer: { type: 'storage' } };
+    case 'uniform':
+      return { binding, visibility, buffer: { type: 'uniform' } };
+    case 'uniform_dynamic':
+      return { binding, visibility, buffer: { type: 'uniform', hasDynamicOffset: true } };
+  }
+}
+
+/** Number of workgroups of `size` invocations covering `count` items, laid over x then y. */
+export function grid1d(count: number, size: number, maxPerDimension: number): [number, number] {
+  const groups = Math.max(1, Math.ceil(count / size));
+  if (groups <= maxPerDimension) return [groups, 1];
+  const y = Math.ceil(groups / maxPerDimension);
+  return [Math.ceil(groups / y), y];
+}

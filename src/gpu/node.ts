@@ -1,0 +1,61 @@
+/**
+ * WebGPU in Node through Dawn (the `webgpu` package).
+ *
+ * On a machine with a GPU, Dawn uses its native driver. Without one, Dawn can still run on SwiftShader, the
+ * CPU Vulkan driver that Chromium ships: pointing VK_ICD_FILENAMES at it before creating the instance makes
+ * it the adapter. We try the native path first and fall back with a warning, so the same command works on a
+ * laptop GPU and on a GPU-less server. (cli/launch.mjs makes sure a Vulkan loader can be found at all.)
+ */
+import { existsSync } from 'node:fs';
+import { create, globals } from 'webgpu';
+import { GpuContext, GpuError } from './context.ts';
+import { requestDevice, summarizeAdapter, type DeviceNeeds } from './acquire.ts';
+
+const SWIFTSHADER_ICDS = [
+  '/usr/lib/chromium/vk_swiftshader_icd.json',
+  '/usr/lib/chromium-browser/vk_swiftshader_icd.json',
+  '/opt/google/chrome/vk_swiftshader_icd.json',
+];
+
+export interface NodeContextOptions extends DeviceNeeds {
+  /** Called once with a message when the software adapter is used because no GPU adapter was found. */
+  onWarning?: (message: string) => void;
+}
+
+// Dawn instances must stay referenced while their devices live.
+const instances: GPU[] = [];
+
+async function findAdapter(): Promise<{ adapter: GPUAdapter; fellBack: boolean }> {
+  Object.assign(globalThis, globals);
+  const gpu = create([]);
+  instances.push(gpu);
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (adapter) return { adapter, fellBack: false };
+
+  const icd = SWIFTSHADER_ICDS.find((path) => existsSync(path));
+  if (icd && !process.env.VK_ICD_FILENAMES) {
+    process.env.VK_ICD_FILENAMES = icd;
+    const softwareGpu = create([]);
+    instances.push(softwareGpu);
+    const software = await softwareGpu.requestAdapter();
+    if (software) return { adapter: software, fellBack: true };
+  }
+  throw new GpuError(
+    'no WebGPU adapter found. Install your GPU\'s Vulkan driver, or, to train on the CPU, Chromium ' +
+      '(Debian: apt-get install chromium), whose SwiftShader driver this program uses as a software adapter.',
+  );
+}
+
+/** A context on a new Dawn device; the context owns the device and destroys it. */
+export async function createNodeContext(options: NodeContextOptions = {}): Promise<GpuContext> {
+  const { adapter, fellBack } = await findAdapter();
+  const summary = summarizeAdapter(adapter);
+  if (fellBack) {
+    summary.software = true;
+    options.onWarning?.(
+      `no GPU adapter found; falling back to the software adapter (SwiftShader on the CPU, ${process.env.VK_ICD_FILENAMES}). Training will be slow.`,
+    );
+  }
+  const device = await requestDevice(adapter, options);
+  return new GpuContext(device, summary, true);
+}

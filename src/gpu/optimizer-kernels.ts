@@ -1,0 +1,44 @@
+/**
+ * Wrappers of the optimizer kernels (src/shaders/adam.wgsl, sgd.wgsl; oracles: adamStep and sgdStep in
+ * src/reference/kernels.ts). Each is one dispatch over the whole parameter arena.
+ */
+import adamSource from '../shaders/adam.wgsl?raw';
+import sgdSource from '../shaders/sgd.wgsl?raw';
+import { grid1d, type GpuContext, type KernelSpec } from './context.ts';
+import { prepare, type Dispatch } from './dispatch.ts';
+
+const WORKGROUP = 64;
+
+export interface AdamHyper {
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export function adamSpec(floats: number, h: AdamHyper): KernelSpec {
+  return {
+    name: 'adam',
+    source: adamSource,
+    defines: {},
+    constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps },
+    bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic'],
+  };
+}
+
+export function sgdSpec(floats: number): KernelSpec {
+  return { name: 'sgd', source: sgdSource, defines: {}, constants: { COUNT: floats / 4 }, bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic'] };
+}
+
+function grid(ctx: GpuContext, floats: number): [number, number, number] {
+  const [x, y] = grid1d(floats / 4, WORKGROUP, ctx.device.limits.maxComputeWorkgroupsPerDimension);
+  return [x, y, 1];
+}
+
+/** Arena buffers must hold a multiple of 4 floats (the arena's alignment guarantees 64). */
+export function prepareAdam(ctx: GpuContext, floats: number, h: AdamHyper, b: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; step: GPUBufferBinding }): Promise<Dispatch> {
+  return prepare(ctx, adamSpec(floats, h), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.m }, { buffer: b.v }, b.step], grid(ctx, floats), 'adam');
+}
+
+export function prepareSgd(ctx: GpuContext, floats: number, b: { params: GPUBuffer; grads: GPUBuffer; momentum: GPUBuffer; step: GPUBufferBinding }): Promise<Dispatch> {
+  return prepare(ctx, sgdSpec(floats), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.momentum }, b.step], grid(ctx, floats), 'sgd');
+}

@@ -1,0 +1,34 @@
+/**
+ * Turns a kernel's .wgsl text into the source for one variant.
+ *
+ * Kernels are written as plain .wgsl files with `${NAME}` placeholders: after `#if`/`#elif` they are
+ * variant flags, elsewhere they are text to splice in (such as the shared Step struct). wgsl-preprocessor
+ * works as a template-literal tag, so we split the file at its placeholders and call the tag with the
+ * pieces, exactly as a tagged template would.
+ */
+import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import stepStruct from '../shaders/step.wgsl?raw';
+
+export type Defines = Record<string, boolean | string>;
+
+const PLACEHOLDER = /\$\{(\w+)\}/g;
+
+export function preprocess(kernel: string, source: string, defines: Defines): string {
+  const values: Array<boolean | string> = [];
+  const pieces = source.split(PLACEHOLDER);
+  const strings: string[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    if (i % 2 === 0) {
+      strings.push(pieces[i]);
+      continue;
+    }
+    const name = pieces[i];
+    const value = name === 'STEP' ? stepStruct : defines[name];
+    if (value === undefined) {
+      throw new Error(`kernel ${kernel}: no value for placeholder \${${name}}`);
+    }
+    values.push(value);
+  }
+  const tagged = Object.assign([...strings], { raw: [...strings] }) as unknown as TemplateStringsArray;
+  return wgsl(tagged, ...values);
+}

@@ -1,0 +1,35 @@
+// Adam over the whole parameter arena in one dispatch, exactly as torch.optim.Adam (no weight decay):
+//
+//   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  p -= step_size * m / (sqrt(v) * inv_sqrt_bc2 + eps)
+//   with step_size = lr / (1 - b1^t) and inv_sqrt_bc2 = 1 / sqrt(1 - b2^t), computed in float64 on the CPU for
+//   every step t and read from the step's uniform slot (dynamic offset), so many steps share one submit.
+//
+// Bindings: p, g, m, v: (P / 4) vec4 each, the same arena layout (padding between tensors stays zero).
+// Geometry: one invocation per vec4; workgroups of 64 laid out over x then y (large arenas exceed 65535 in x).
+
+override COUNT: u32;   // P / 4
+override BETA1: f32;
+override BETA2: f32;
+override EPS: f32;
+
+${STEP}
+
+@group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> m: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> v: array<vec4<f32>>;
+@group(0) @binding(4) var<uniform> step: Step;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= COUNT) {
+    return;
+  }
+  let grad = g[i];
+  let m1 = BETA1 * m[i] + (1.0 - BETA1) * grad;
+  let v1 = BETA2 * v[i] + (1.0 - BETA2) * grad * grad;
+  m[i] = m1;
+  v[i] = v1;
+  p[i] -= step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
+}

@@ -1,0 +1,26 @@
+// SGD with momentum over the whole parameter arena in one dispatch, exactly as torch.optim.SGD
+// (dampening 0, no Nesterov, no weight decay):   buf = momentum * buf + g;  p -= lr * buf
+// (momentum 0 is plain SGD; buf then equals g). lr and momentum come from the step's uniform slot.
+//
+// Bindings: p, g, buf: (P / 4) vec4 each, the same arena layout.
+// Geometry: one invocation per vec4; workgroups of 64 laid out over x then y.
+
+override COUNT: u32;   // P / 4
+
+${STEP}
+
+@group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> g: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read_write> buf: array<vec4<f32>>;
+@group(0) @binding(3) var<uniform> step: Step;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+  let i = gid.x + gid.y * groups.x * 64u;
+  if (i >= COUNT) {
+    return;
+  }
+  let b = step.momentum * buf[i] + g[i];
+  buf[i] = b;
+  p[i] -= step.lr * b;
+}

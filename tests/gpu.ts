@@ -1,0 +1,45 @@
+/**
+ * Shared set-up of the GPU tests: a Dawn device on whatever adapter this machine has (the software adapter
+ * on CI). No adapter is a failure with a message, never a skip.
+ */
+import { createNodeContext } from '../src/gpu/node.ts';
+import type { GpuContext } from '../src/gpu/context.ts';
+import { encode, type Dispatch } from '../src/gpu/dispatch.ts';
+
+export async function gpuContext(): Promise<GpuContext> {
+  try {
+    return await createNodeContext({ maxStorageBufferBindingSize: 256 << 20, maxBufferSize: 256 << 20 });
+  } catch (error) {
+    throw new Error(`GPU tests need a WebGPU adapter and none could be created: ${(error as Error).message}`);
+  }
+}
+
+/** Runs dispatches in one submit and waits for the queue. */
+export async function run(ctx: GpuContext, dispatches: Dispatch[], stepOffset = 0): Promise<void> {
+  const encoder = ctx.device.createCommandEncoder();
+  const pass = encoder.beginComputePass();
+  encode(pass, dispatches, stepOffset);
+  pass.end();
+  ctx.device.queue.submit([encoder.finish()]);
+  await ctx.device.queue.onSubmittedWorkDone();
+  ctx.check();
+}
+
+/** Largest |got - want| and whether every element is within atol + rtol * |want|. */
+export function compare(got: ArrayLike<number>, want: ArrayLike<number>, atol: number, rtol: number): { maxAbs: number; maxRel: number; ok: boolean; worst: number } {
+  if (got.length !== want.length) throw new Error(`length ${got.length} != ${want.length}`);
+  let maxAbs = 0;
+  let maxRel = 0;
+  let ok = true;
+  let worst = -1;
+  for (let i = 0; i < got.length; i++) {
+    const err = Math.abs(got[i] - want[i]);
+    if (!(err <= atol + rtol * Math.abs(want[i]))) {
+      ok = false;
+      if (worst < 0) worst = i;
+    }
+    if (err > maxAbs || Number.isNaN(err)) maxAbs = Number.isNaN(err) ? Infinity : err;
+    maxRel = Math.max(maxRel, err / Math.max(Math.abs(want[i]), 1e-30));
+  }
+  return { maxAbs, maxRel, ok, worst };
+}

@@ -1,0 +1,139 @@
+/**
+ * The matmul kernel, every variant the layers use, against the float64 oracle on awkward shapes.
+ * Tolerance: |got - want| <= 1e-4 + 1e-4 |want| (float32 accumulation over K terms of size <= 1).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../src/gpu/context.ts';
+import { view } from '../src/gpu/dispatch.ts';
+import { prepareMatmul, type MatmulShape } from '../src/gpu/matmul.ts';
+import { readFloats } from '../src/gpu/readback.ts';
+import { StepSlots } from '../src/gpu/step-slots.ts';
+import { packPixels } from '../src/data/batches.ts';
+import { Rng } from '../src/init/rng.ts';
+import { matmul, pixelsToInput } from '../src/reference/kernels.ts';
+import { compare, gpuContext, run } from './gpu.ts';
+
+const ATOL = 1e-4;
+const RTOL = 1e-4;
+
+// [M, N, K]: a single element, smaller than a 4x4 block, not multiples of the 32x32 workgroup tile,
+// K much smaller and much larger than M and N, a batch of one, and the mlp recipe's shapes.
+const SHAPES: Array<[number, number, number]> = [
+  [1, 1, 1],
+  [3, 2, 5],
+  [37, 29, 45],
+  [33, 64, 16],
+  [64, 48, 2],
+  [5, 6, 2001],
+  [1, 256, 784],
+  [100, 10, 256],
+];
+
+let ctx: GpuContext;
+const rng = new Rng(1234);
+const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.nextFloat() * 2 - 1);
+const maxErrors: string[] = [];
+
+beforeAll(async () => {
+  ctx = await gpuContext();
+});
+afterAll(() => {
+  console.log(`matmul max |error| per case:\n  ${maxErrors.join('\n  ')}`);
+  ctx?.destroy();
+});
+
+function upload(data: Float32Array | Uint32Array, label: string): GPUBuffer {
+  return ctx.createStorage(label, data, 'activations');
+}
+
+/** Runs one product on the GPU and checks it against the oracle, with the epilogue applied on the CPU. */
+async function check(shape: MatmulShape, label: string): Promise<void> {
+  const { M, N, K, transA = false, transB = false } = shape;
+  const a = random(M * K);
+  const b = random(K * N);
+  const bias = random(N);
+  const aux = Float32Array.from(random(M * N), (x) => (x > 0 ? x : 0));
+  const bufs = { a: upload(a, 'a'), b: upload(b, 'b'), c: upload(new Float32Array(M * N), 'c'), bias: upload(shape.biasGrad ? new Float32Array(M) : bias, 'bias'), aux: upload(aux, 'aux') };
+  const dispatch = await prepareMatmul(ctx, shape, {
+    a: view(bufs.a, 0, M * K),
+    b: view(bufs.b, 0, K * N),
+    c: view(bufs.c, 0, M * N),
+    bias: shape.bias || shape.biasGrad ? view(bufs.bias, 0, shape.biasGrad ? M : N) : undefined,
+    aux: shape.mask ? view(bufs.aux, 0, M * N) : undefined,
+  }, label);
+  await run(ctx, [dispatch]);
+  const want = matmul(Float64Array.from(a), Float64Array.from(b), M, N, K, transA, transB);
+  for (let m = 0; m < M; m++) {
+    for (let n = 0; n < N; n++) {
+      let v = want[m * N + n];
+      if (shape.bias) v += bias[n];
+      if (shape.relu) v = Math.max(v, 0);
+      if (shape.mask && !(aux[m * N + n] > 0)) v = 0;
+      want[m * N + n] = v;
+    }
+  }
+  const got = await readFloats(ctx, bufs.c, 0, M * N);
+  const result = compare(got, want, ATOL, RTOL);
+  maxErrors.push(`${label} ${M}x${N}x${K}: ${result.maxAbs.toExponential(2)}`);
+  expect(result.ok, `${label} ${M}x${N}x${K}: element ${result.worst} got ${got[result.worst]} want ${want[result.worst]}`).toBe(true);
+  if (shape.biasGrad) {
+    // db[m] = sum_k op(A)[m, k]
+    const db = await readFloats(ctx, bufs.bias, 0, M);
+    const wantDb = new Float64Array(M);
+    for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) wantDb[m] += transA ? a[k * M + m] : a[m * K + k];
+    const r = compare(db, wantDb, ATOL, RTOL);
+    maxErrors.push(`${label} bias grad ${M}x${K}: ${r.maxAbs.toExponential(2)}`);
+    expect(r.ok).toBe(true);
+  }
+  Object.values(bufs).forEach((buffer) => ctx.destroyBuffer(buffer));
+}
+
+describe('matmul kernel vs float64 reference', () => {
+  for (const [M, N, K] of SHAPES) {
+    it(`forward NT + bias + ReLU, ${M}x${N}x${K}`, () => check({ M, N, K, transB: true, bias: true, relu: true }, 'NT+bias+relu'));
+    it(`weight gradient TN + bias gradient, ${M}x${N}x${K}`, () => check({ M, N, K, transA: true, biasGrad: true }, 'TN+db'));
+    it(`input gradient NN + ReLU mask, ${M}x${N}x${K}`, () => check({ M, N, K, mask: true }, 'NN+mask'));
+  }
+  it('plain NN and TT products', async () => {
+    await check({ M: 7, N: 9, K: 11 }, 'NN');
+    await check({ M: 7, N: 9, K: 11, transA: true, transB: true }, 'TT');
+    await check({ M: 8, N: 12, K: 16, transA: true, transB: true }, 'TT aligned');
+  });
+});
+
+describe('matmul with the u8 dataset gathered through the permutation', () => {
+  // Images of 7 and 784 bytes: a size that is not a multiple of 4 exercises the padded stride.
+  for (const imageSize of [7, 784]) {
+    it(`forward (A gathered) and weight gradient (B gathered), image size ${imageSize}`, async () => {
+      const count = 50;
+      const rows = 13;
+      const out = 6;
+      const pixels = Uint8Array.from({ length: count * imageSize }, () => rng.nextInt(256));
+      const { words, strideWords } = packPixels(pixels, count, imageSize);
+      const perm = Uint32Array.from({ length: count }, (_, i) => (i * 17 + 3) % count);
+      const base = 20;
+      const slots = new StepSlots(ctx, 2, 'step');
+      slots.write([{ batchBase: 0, lossSlot: 0, stepSize: 0, invSqrtBc2: 0, lr: 0, momentum: 0 }, { batchBase: base, lossSlot: 0, stepSize: 0, invSqrtBc2: 0, lr: 0, momentum: 0 }]);
+      const w = random(out * imageSize);
+      const bias = random(out);
+      const dz = random(rows * out);
+      const bufs = { px: upload(words, 'pixels'), perm: upload(perm, 'perm'), w: upload(w, 'w'), bias: upload(bias, 'bias'), z: upload(new Float32Array(rows * out), 'z'), dz: upload(dz, 'dz'), dw: upload(new Float32Array(out * imageSize), 'dw'), db: upload(new Float32Array(out), 'db') };
+      const forward = await prepareMatmul(ctx, { M: rows, N: out, K: imageSize, transB: true, bias: true, aU8Stride: strideWords },
+        { a: { buffer: bufs.px }, b: view(bufs.w, 0, w.length), c: view(bufs.z, 0, rows * out), bias: view(bufs.bias, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather forward');
+      const grad = await prepareMatmul(ctx, { M: out, N: imageSize, K: rows, transA: true, biasGrad: true, bU8Stride: strideWords },
+        { a: view(bufs.dz, 0, dz.length), b: { buffer: bufs.px }, c: view(bufs.dw, 0, w.length), bias: view(bufs.db, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather weight gradient');
+      await run(ctx, [forward, grad], slots.offset(1));
+
+      const x = pixelsToInput(pixels, perm.subarray(base, base + rows), imageSize);
+      const wantZ = matmul(x, Float64Array.from(w), rows, out, imageSize, false, true).map((v, i) => v + bias[i % out]);
+      const wantDw = matmul(Float64Array.from(dz), x, out, imageSize, rows, true, false);
+      const z = compare(await readFloats(ctx, bufs.z, 0, rows * out), wantZ, ATOL, RTOL);
+      const dw = compare(await readFloats(ctx, bufs.dw, 0, w.length), wantDw, ATOL, RTOL);
+      maxErrors.push(`u8 gather forward ${rows}x${out}x${imageSize}: ${z.maxAbs.toExponential(2)}`, `u8 gather dW ${out}x${imageSize}x${rows}: ${dw.maxAbs.toExponential(2)}`);
+      expect(z.ok).toBe(true);
+      expect(dw.ok).toBe(true);
+      Object.values(bufs).forEach((buffer) => ctx.destroyBuffer(buffer));
+      ctx.destroyBuffer(slots.buffer);
+    });
+  }
+});
