@@ -92,12 +92,21 @@ export class GpuContext {
   /** A storage buffer filled with `data` at creation. */
   createStorage(label: string, data: ArrayBufferView, purpose: BufferPurpose, extraUsage = 0): GPUBuffer {
     const buffer = this.createBuffer(label, data.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC | extraUsage, purpose);
-    this.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+    this.write(buffer, data);
     return buffer;
+  }
+
+  /** queue.writeBuffer of a typed array (ordered before the next submit). */
+  write(buffer: GPUBuffer, data: ArrayBufferView, offsetBytes = 0): void {
+    this.device.queue.writeBuffer(buffer, offsetBytes, data.buffer as ArrayBuffer, data.byteOffset, data.byteLength);
   }
 
   destroyBuffer(buffer: GPUBuffer): void {
     if (this.buffers.delete(buffer)) buffer.destroy();
+  }
+
+  liveBuffers(): GPUBuffer[] {
+    return [...this.buffers.keys()];
   }
 
   /** Bytes held now, in all and by purpose. */

@@ -20,7 +20,7 @@ export function adamSpec(floats: number, h: AdamHyper): KernelSpec {
     name: 'adam',
     source: adamSource,
     defines: {},
-    constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps },
+    constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps, ONE_MINUS_BETA1: 1 - h.beta1, ONE_MINUS_BETA2: 1 - h.beta2 },
     bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic'],
   };
 }

@@ -11,6 +11,10 @@ override COUNT: u32;   // P / 4
 override BETA1: f32;
 override BETA2: f32;
 override EPS: f32;
+// 1 - BETA1 and 1 - BETA2, rounded from float64 on the CPU: 1.0 - BETA2 in f32 would be off by 1.3e-5 relative
+// (f32(0.999) = 0.99900001287), as PyTorch is not (it forms 1 - beta2 in double).
+override ONE_MINUS_BETA1: f32;
+override ONE_MINUS_BETA2: f32;
 
 ${STEP}
 
@@ -27,8 +31,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
   }
   let grad = g[i];
-  let m1 = BETA1 * m[i] + (1.0 - BETA1) * grad;
-  let v1 = BETA2 * v[i] + (1.0 - BETA2) * grad * grad;
+  let m1 = BETA1 * m[i] + ONE_MINUS_BETA1 * grad;
+  let v1 = BETA2 * v[i] + ONE_MINUS_BETA2 * grad * grad;
   m[i] = m1;
   v[i] = v1;
   p[i] -= step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);

@@ -1,0 +1,342 @@
+/**
+ * The trainer: runs epochs with the dataset on the GPU and reports progress asynchronously.
+ *
+ * Steps are encoded in chunks, one command buffer per chunk, each step's values (batch offset, Adam's bias
+ * corrections) in its own uniform slot. Nothing is awaited per step: after each chunk the epoch's loss log is
+ * copied to a staging buffer whose mapping resolves later and feeds the progress callback. At most two chunks
+ * are in flight, so pausing or stopping answers within a chunk and a page stays responsive; chunks grow
+ * until one takes about a quarter second. Results do not depend on the chunking.
+ */
+import type { GpuContext } from '../gpu/context.ts';
+import { GpuError } from '../gpu/context.ts';
+import { encode } from '../gpu/dispatch.ts';
+import { readBytes } from '../gpu/readback.ts';
+import type { StepValues } from '../gpu/step-slots.ts';
+import { batchesPerEpoch, permutation } from '../data/batches.ts';
+import { checkSameShape, DataError, type Dataset } from '../data/idx.ts';
+import { parseInitializer } from '../init/initializers.ts';
+import { deriveSeed, Rng } from '../init/rng.ts';
+import { Mlp } from '../layers/mlp.ts';
+import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './graph.ts';
+import { imageSetBytes, uploadImageSet, type GpuImageSet } from './gpu-dataset.ts';
+import { ConfigError, validateRecipe, type Recipe } from './recipe.ts';
+
+export interface Progress {
+  /** 1-based epoch being trained. */
+  epoch: number;
+  epochs: number;
+  /** Steps finished in this epoch, and in the run. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+  step: number;
+  /** Mean loss of the steps just finished. */
+  loss: number;
+  samplesPerSecond: number;
+  /** Per-step losses just finished (for charts). */
+  losses: Float32Array;
+}
+
+export interface EpochResult {
+  epoch: number;
+  /** Mean over the epoch's batches, as the lesson prints it. */
+  loss: number;
+  seconds: number;
+  samplesPerSecond: number;
+  steps: number;
+  /** Awaited-or-not readbacks this epoch: one per chunk, none inside the step loop. */
+  readbacks: number;
+}
+
+export interface EvalResult {
+  correct: number;
+  count: number;
+  accuracy: number;
+  /** C x C counts, rows = true label, columns = prediction. */
+  confusion: Uint32Array;
+  predictions: Uint32Array;
+}
+
+export class DivergenceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DivergenceError';
+  }
+}
+
+export interface TrainOptions {
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (e: EpochResult) => void;
+  /** Stops after the chunk in flight; train() then resolves with the epochs finished. */
+  signal?: AbortSignal;
+}
+
+const TARGET_CHUNK_SECONDS = 0.25;
+const now = (): number => performance.now() / 1000;
+
+export class Trainer {
+  /** Epochs and steps finished so far. */
+  epoch = 0;
+  step = 0;
+  private readonly shuffle: Rng;
+  private chunkSteps = 1;
+  private destroyed = false;
+  /** Free staging buffers for the loss log; one per chunk in flight, plus one being filled. */
+  private readonly staging: GPUBuffer[];
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly model: Mlp,
+    readonly recipe: Recipe,
+    readonly stepsPerEpoch: number,
+    private readonly train: GpuImageSet,
+    private readonly test: GpuImageSet,
+    private readonly graph: TrainingGraph,
+  ) {
+    this.shuffle = new Rng(deriveSeed(recipe.seed, 1));
+    this.staging = [0, 1, 2].map((i) =>
+      ctx.createBuffer(`loss staging ${i}`, MAX_CHUNK_STEPS * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging'),
+    );
+  }
+
+  /**
+   * Validates the recipe against the dataset, initializes the weights on the CPU, uploads the dataset and
+   * the weights, and compiles every pipeline. On any error, whatever was allocated is freed.
+   */
+  static async create(ctx: GpuContext, dataset: Dataset, recipe: Recipe): Promise<Trainer> {
+    validateRecipe(recipe);
+    checkSameShape(dataset.train, dataset.test);
+    const model = new Mlp(recipe.layers);
+    const imageSize = dataset.train.rows * dataset.train.cols;
+    if (model.inputSize !== imageSize) {
+      throw new ConfigError(`layers[0] is ${model.inputSize} but the images of ${dataset.name} have ${imageSize} pixels (${dataset.train.rows}x${dataset.train.cols}); the first width must be ${imageSize}`);
+    }
+    if (model.outputSize !== dataset.numClasses) {
+      throw new ConfigError(`the last width is ${model.outputSize} but ${dataset.name} has ${dataset.numClasses} classes; the last width must be ${dataset.numClasses}`);
+    }
+    const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train.count) : dataset.train.count;
+    let stepsPerEpoch: number;
+    try {
+      stepsPerEpoch = batchesPerEpoch(trainCount, recipe.batch);
+    } catch (error) {
+      if (error instanceof DataError) throw new ConfigError(`batch: ${error.message}`);
+      throw error;
+    }
+    checkLimits(ctx, model, recipe, dataset, trainCount);
+
+    const weights = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));
+    const testCount = dataset.test.count;
+    const evalRows = evalRowsFor(model, recipe.batch, testCount);
+    const before = new Set(ctx.liveBuffers());
+    try {
+      const train = uploadImageSet(ctx, dataset.train, trainCount, trainCount, false);
+      const test = uploadImageSet(ctx, dataset.test, testCount, Math.ceil(testCount / evalRows) * evalRows, true);
+      const graph = await buildGraph(ctx, model, recipe, train, test, stepsPerEpoch);
+      ctx.write(graph.buffers.params, weights);
+      return new Trainer(ctx, model, { ...recipe }, stepsPerEpoch, train, test, graph);
+    } catch (error) {
+      for (const buffer of ctx.liveBuffers()) if (!before.has(buffer)) ctx.destroyBuffer(buffer);
+      throw error;
+    }
+  }
+
+  get dispatchesPerStep(): number {
+    return this.graph.step.length;
+  }
+
+  get trainCount(): number {
+    return this.train.count;
+  }
+
+  /** The learning rate for steps encoded from now on. */
+  setLearningRate(lr: number): void {
+    validateRecipe({ ...this.recipe, lr });
+    this.recipe.lr = lr;
+  }
+
+  /** Trains the remaining epochs of the recipe; resolves with the epochs it ran. */
+  async fit(options: TrainOptions = {}): Promise<EpochResult[]> {
+    const results: EpochResult[] = [];
+    while (this.epoch < this.recipe.epochs && !options.signal?.aborted) {
+      const result = await this.trainEpoch(options);
+      if (!result) break;
+      results.push(result);
+      options.onEpoch?.(result);
+    }
+    return results;
+  }
+
+  /** One epoch; resolves with its result, or null when stopped through the signal before it finished. */
+  async trainEpoch(options: TrainOptions = {}): Promise<EpochResult | null> {
+    this.assertUsable();
+    const { device } = this.ctx;
+    const B = this.recipe.batch;
+    const steps = this.stepsPerEpoch;
+    const epoch = this.epoch + 1;
+    this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
+
+    const losses = new Float32Array(steps);
+    const inFlight: Array<Promise<void>> = [];
+    let failure: Error | null = null;
+    let readbacks = 0;
+    let done = 0;
+    const epochStepBase = this.step;
+    const start = now();
+
+    for (let s0 = 0; s0 < steps; ) {
+      if (options.signal?.aborted || failure) break;
+      const count = Math.min(this.chunkSteps, steps - s0, this.graph.stepSlots.capacity);
+      this.graph.stepSlots.write(Array.from({ length: count }, (_, i) => this.stepValues(s0 + i, this.step + i + 1)));
+      const encoder = device.createCommandEncoder({ label: `epoch ${epoch} steps ${s0}..${s0 + count - 1}` });
+      const pass = encoder.beginComputePass();
+      for (let i = 0; i < count; i++) encode(pass, this.graph.step, this.graph.stepSlots.offset(i));
+      pass.end();
+      const staging = this.staging.pop();
+      if (!staging) throw new Error('internal: no free loss staging buffer');
+      encoder.copyBufferToBuffer(this.graph.buffers.lossLog, s0 * 4, staging, 0, count * 4);
+      device.queue.submit([encoder.finish()]);
+      readbacks++;
+      const first = s0;
+      const chunkStart = now();
+      const chunk = staging.mapAsync(GPUMapMode.READ, 0, count * 4).then(() => {
+        const chunkLosses = new Float32Array(staging.getMappedRange(0, count * 4).slice(0));
+        staging.unmap();
+        this.staging.push(staging);
+        losses.set(chunkLosses, first);
+        done += count;
+        this.adaptChunk(count, now() - chunkStart, inFlight.length);
+        const bad = chunkLosses.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) {
+          failure ??= new DivergenceError(
+            `the loss became ${chunkLosses[bad]} at epoch ${epoch}, step ${first + bad + 1}: training diverged. ` +
+              `Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
+          );
+          return;
+        }
+        const mean = chunkLosses.reduce((a, b) => a + b, 0) / count;
+        options.onProgress?.({
+          epoch,
+          epochs: this.recipe.epochs,
+          stepInEpoch: done,
+          stepsPerEpoch: steps,
+          step: epochStepBase + done,
+          loss: mean,
+          samplesPerSecond: (done * B) / Math.max(now() - start, 1e-9),
+          losses: chunkLosses,
+        });
+      }, (error: unknown) => {
+        failure ??= this.ctx.lost ? new GpuError('the GPU device was lost during training') : (error as Error);
+      });
+      inFlight.push(chunk);
+      s0 += count;
+      this.step += count;
+      if (inFlight.length >= 2) await inFlight.shift();
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    this.ctx.check();
+    if (done < steps) {
+      return null;
+    }
+    const seconds = now() - start;
+    this.epoch = epoch;
+    let sum = 0;
+    for (const l of losses) sum += l;
+    return { epoch, loss: sum / steps, seconds, samplesPerSecond: (steps * B) / seconds, steps, readbacks };
+  }
+
+  private stepValues(stepInEpoch: number, t: number): StepValues {
+    const { lr, beta1, beta2, momentum } = this.recipe;
+    return {
+      batchBase: stepInEpoch * this.recipe.batch,
+      lossSlot: stepInEpoch,
+      stepSize: lr / (1 - Math.pow(beta1, t)),
+      invSqrtBc2: 1 / Math.sqrt(1 - Math.pow(beta2, t)),
+      lr,
+      momentum,
+    };
+  }
+
+  /** Grows (or shrinks) the chunk toward TARGET_CHUNK_SECONDS of GPU work. */
+  private adaptChunk(steps: number, seconds: number, queued: number): void {
+    const perStep = seconds / (steps * (queued + 1));
+    const wanted = Math.round(TARGET_CHUNK_SECONDS / Math.max(perStep, 1e-6));
+    this.chunkSteps = Math.max(1, Math.min(MAX_CHUNK_STEPS, wanted, this.chunkSteps * 2));
+  }
+
+  /** Accuracy, confusion matrix and every prediction on the whole test set; one awaited readback. */
+  async evaluate(): Promise<EvalResult> {
+    this.assertUsable();
+    const { device } = this.ctx;
+    const { evalRows, evalBatches, buffers, evalSlots } = this.graph;
+    const C = this.model.outputSize;
+    evalSlots.write(Array.from({ length: evalBatches }, (_, j) => ({ batchBase: j * evalRows, lossSlot: 0, stepSize: 0, invSqrtBc2: 0, lr: 0, momentum: 0 })));
+    const encoder = device.createCommandEncoder({ label: 'evaluate' });
+    encoder.clearBuffer(buffers.confusion);
+    const pass = encoder.beginComputePass();
+    for (let j = 0; j < evalBatches; j++) encode(pass, this.graph.evalBatch, evalSlots.offset(j));
+    pass.end();
+    device.queue.submit([encoder.finish()]);
+    const [confusionBytes, predictionBytes] = await Promise.all([
+      readBytes(this.ctx, buffers.confusion, 0, C * C * 4),
+      readBytes(this.ctx, buffers.predictions, 0, this.test.count * 4),
+    ]);
+    this.ctx.check();
+    const confusion = new Uint32Array(confusionBytes);
+    let correct = 0;
+    for (let c = 0; c < C; c++) correct += confusion[c * C + c];
+    return { correct, count: this.test.count, accuracy: correct / this.test.count, confusion, predictions: new Uint32Array(predictionBytes) };
+  }
+
+  /** The parameter arena (see ParamLayout), copied back from the GPU. */
+  async readParameters(): Promise<Float32Array> {
+    this.assertUsable();
+    return new Float32Array(await readBytes(this.ctx, this.graph.buffers.params, 0, this.model.layout.totalFloats * 4));
+  }
+
+  /** Replaces the parameters (arena layout) and clears the optimizer's state. */
+  writeParameters(arena: Float32Array): void {
+    this.assertUsable();
+    if (arena.length !== this.model.layout.totalFloats) throw new ConfigError(`parameter arena has ${arena.length} floats, expected ${this.model.layout.totalFloats}`);
+    this.ctx.write(this.graph.buffers.params, arena);
+    const encoder = this.ctx.device.createCommandEncoder();
+    for (const state of this.graph.buffers.state) encoder.clearBuffer(state);
+    this.ctx.device.queue.submit([encoder.finish()]);
+  }
+
+  /** Frees every buffer this trainer allocated. The context (and its device) stay with their owner. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    const { buffers, stepSlots, evalSlots } = this.graph;
+    const all = [buffers.params, buffers.grads, ...buffers.state, ...buffers.hidden, buffers.logits, ...buffers.dz, buffers.lossLog, buffers.predictions, buffers.confusion, stepSlots.buffer, evalSlots.buffer];
+    for (const set of [this.train, this.test]) all.push(set.pixels, set.labels, set.perm);
+    all.push(...this.staging);
+    for (const buffer of all) this.ctx.destroyBuffer(buffer);
+  }
+
+  private assertUsable(): void {
+    if (this.destroyed) throw new Error('this trainer was destroyed');
+    this.ctx.check();
+  }
+}
+
+/** Refuses, before anything is allocated, a run whose buffers exceed what the device allows. */
+function checkLimits(ctx: GpuContext, model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): void {
+  const { maxStorageBufferBindingSize: maxBinding, maxBufferSize } = ctx.device.limits;
+  const limit = Math.min(maxBinding, maxBufferSize);
+  const rows = Math.max(recipe.batch, evalRowsFor(model, recipe.batch, dataset.test.count));
+  const fail = (what: string, bytes: number): never => {
+    throw new ConfigError(`${what} needs ${bytes} bytes in one GPU buffer, but this device allows at most ${limit} (maxStorageBufferBindingSize ${maxBinding}, maxBufferSize ${maxBufferSize})`);
+  };
+  const paramBytes = model.layout.totalFloats * 4;
+  if (paramBytes > limit) fail(`the parameters (${model.layout.parameterCount} in all)`, paramBytes);
+  for (const layer of model.layers) {
+    const w = model.layout.get(layer.weightName);
+    if (w.length * 4 > limit) fail(`${layer.label} weight`, w.length * 4);
+    if (rows * layer.fanOut * 4 > limit) fail(`${layer.label} activations (${rows} rows)`, rows * layer.fanOut * 4);
+  }
+  const trainBytes = imageSetBytes(dataset.train, trainCount);
+  if (trainBytes > limit) fail(`the training images (${trainCount})`, trainBytes);
+  const testBytes = imageSetBytes(dataset.test, dataset.test.count);
+  if (testBytes > limit) fail(`the test images (${dataset.test.count})`, testBytes);
+}
