@@ -13,9 +13,9 @@
 //   A_VEC4 / B_VEC4 / C_VEC4: the contiguous dimension is a multiple of 4, so the buffer is read (written) as
 //   vec4s; otherwise element by element with bounds checks on both dimensions.
 //
-// Geometry: one invocation computes a 4x4 block of C (rows 4*gid.y.., columns 4*gid.x..), stepping K by 4,
-// holding the block in 4 vec4 accumulators; no workgroup memory (on the CPU adapter barriers cost more than
-// they save). Dispatch (ceil(N / 4 / WG_X), ceil(M / 4 / WG_Y)). Every load and store is bounds-checked, so
+// Geometry: one invocation computes an RM x 4 block of C (rows RM*gid.y.., columns 4*gid.x..), stepping K
+// by 4, holding the block in RM vec4 accumulators; no workgroup memory (on the CPU adapter barriers cost more than
+// they save). Dispatch (ceil(N / 4 / WG_X), ceil(M / RM / WG_Y)). Every load and store is bounds-checked, so
 // any M, N, K >= 1 works.
 
 override M: u32;
@@ -24,6 +24,8 @@ override K: u32;
 override STRIDE: u32 = 0u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
+// Rows of C per invocation (4 or 8): more rows reuse each loaded B vector more often.
+const RM: u32 = ${RM}u;
 
 ${STEP}
 
@@ -65,31 +67,36 @@ ${STEP}
 #endif
 
 // Row i of the result holds op(A)[m0 + i, k0 .. k0 + 3].
-fn load_a(m0: u32, k0: u32) -> array<vec4<f32>, 4> {
-  var r: array<vec4<f32>, 4>;
+fn load_a(m0: u32, k0: u32) -> array<vec4<f32>, RM> {
+  var r: array<vec4<f32>, RM>;
 #if ${A_U8}
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < RM; i++) {
     let m = m0 + i;
     if (m < M && k0 < K) {
       r[i] = unpack4x8unorm(A[perm[step.batch_base + m] * STRIDE + k0 / 4u]);
     }
   }
 #elif ${A_T}
-  // A is (K, M): read rows k0.. over m, then transpose in registers.
-  var t: array<vec4<f32>, 4>;
+  // A is (K, M): read rows k0.. four m at a time, and transpose in registers.
   for (var j = 0u; j < 4u; j++) {
     let k = k0 + j;
+    for (var g = 0u; g < RM; g += 4u) {
+      var t = vec4<f32>(0.0);
 #if ${A_VEC4}
-    if (k < K && m0 < M) { t[j] = A[(k * M + m0) / 4u]; }
+      if (k < K && m0 + g < M) { t = A[(k * M + m0 + g) / 4u]; }
 #else
-    for (var c = 0u; c < 4u; c++) {
-      if (k < K && m0 + c < M) { t[j][c] = A[k * M + m0 + c]; }
-    }
+      for (var c = 0u; c < 4u; c++) {
+        if (k < K && m0 + g + c < M) { t[c] = A[k * M + m0 + g + c]; }
+      }
 #endif
+      r[g][j] = t.x;
+      r[g + 1u][j] = t.y;
+      r[g + 2u][j] = t.z;
+      r[g + 3u][j] = t.w;
+    }
   }
-  for (var i = 0u; i < 4u; i++) { r[i] = vec4<f32>(t[0][i], t[1][i], t[2][i], t[3][i]); }
 #else
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < RM; i++) {
     let m = m0 + i;
 #if ${A_VEC4}
     if (m < M && k0 < K) { r[i] = A[(m * K + k0) / 4u]; }
@@ -145,37 +152,36 @@ fn load_b(k0: u32, n0: u32) -> array<vec4<f32>, 4> {
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
-  let m0 = gid.y * 4u;
+  let m0 = gid.y * RM;
   if (m0 >= M || n0 >= N) {
     return;
   }
-  var acc: array<vec4<f32>, 4>;
+  var acc: array<vec4<f32>, RM>;
 #if ${BIAS_GRAD}
-  var row_sum = vec4<f32>(0.0);
+  var row_sum: array<f32, RM>;
 #endif
   for (var k0 = 0u; k0 < K; k0 += 4u) {
     let a = load_a(m0, k0);
     let b = load_b(k0, n0);
-    for (var i = 0u; i < 4u; i++) {
+    for (var i = 0u; i < RM; i++) {
       acc[i] = fma(vec4<f32>(a[i].x), b[0], acc[i]);
       acc[i] = fma(vec4<f32>(a[i].y), b[1], acc[i]);
       acc[i] = fma(vec4<f32>(a[i].z), b[2], acc[i]);
       acc[i] = fma(vec4<f32>(a[i].w), b[3], acc[i]);
     }
 #if ${BIAS_GRAD}
-    row_sum += vec4<f32>(dot(a[0], vec4<f32>(1.0)), dot(a[1], vec4<f32>(1.0)),
-                         dot(a[2], vec4<f32>(1.0)), dot(a[3], vec4<f32>(1.0)));
+    for (var i = 0u; i < RM; i++) { row_sum[i] += (a[i].x + a[i].y) + (a[i].z + a[i].w); }
 #endif
   }
 #if ${BIAS_GRAD}
   // Every column block computes the row sums; the first one writes them.
   if (n0 == 0u) {
-    for (var i = 0u; i < 4u; i++) {
+    for (var i = 0u; i < RM; i++) {
       if (m0 + i < M) { db[m0 + i] = row_sum[i]; }
     }
   }
 #endif
-  for (var i = 0u; i < 4u; i++) {
+  for (var i = 0u; i < RM; i++) {
     let m = m0 + i;
     if (m >= M) {
       break;

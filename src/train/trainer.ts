@@ -320,23 +320,35 @@ export class Trainer {
   }
 }
 
+/** The largest buffers a run needs, named, so a device can be requested for them and a refusal can say which. */
+function largestBuffers(model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): Array<[string, number]> {
+  const rows = Math.max(recipe.batch, evalRowsFor(model, recipe.batch, dataset.test.count));
+  return [
+    [`the parameters (${model.layout.parameterCount} in all)`, model.layout.totalFloats * 4],
+    ...model.layers.flatMap((layer): Array<[string, number]> => [
+      [`${layer.label} weight`, layer.fanIn * layer.fanOut * 4],
+      [`${layer.label} activations (${rows} rows)`, rows * layer.fanOut * 4],
+    ]),
+    [`the training images (${trainCount})`, imageSetBytes(dataset.train, trainCount)],
+    [`the test images (${dataset.test.count})`, imageSetBytes(dataset.test, dataset.test.count)],
+  ];
+}
+
+/** What to ask of a device (see requestDevice) for this recipe and dataset. */
+export function deviceNeeds(dataset: Dataset, recipe: Recipe): { maxStorageBufferBindingSize: number; maxBufferSize: number } {
+  validateRecipe(recipe);
+  const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train.count) : dataset.train.count;
+  const bytes = Math.max(...largestBuffers(new Mlp(recipe.layers), recipe, dataset, trainCount).map(([, b]) => b));
+  return { maxStorageBufferBindingSize: bytes, maxBufferSize: bytes };
+}
+
 /** Refuses, before anything is allocated, a run whose buffers exceed what the device allows. */
 function checkLimits(ctx: GpuContext, model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): void {
   const { maxStorageBufferBindingSize: maxBinding, maxBufferSize } = ctx.device.limits;
   const limit = Math.min(maxBinding, maxBufferSize);
-  const rows = Math.max(recipe.batch, evalRowsFor(model, recipe.batch, dataset.test.count));
-  const fail = (what: string, bytes: number): never => {
-    throw new ConfigError(`${what} needs ${bytes} bytes in one GPU buffer, but this device allows at most ${limit} (maxStorageBufferBindingSize ${maxBinding}, maxBufferSize ${maxBufferSize})`);
-  };
-  const paramBytes = model.layout.totalFloats * 4;
-  if (paramBytes > limit) fail(`the parameters (${model.layout.parameterCount} in all)`, paramBytes);
-  for (const layer of model.layers) {
-    const w = model.layout.get(layer.weightName);
-    if (w.length * 4 > limit) fail(`${layer.label} weight`, w.length * 4);
-    if (rows * layer.fanOut * 4 > limit) fail(`${layer.label} activations (${rows} rows)`, rows * layer.fanOut * 4);
+  for (const [what, bytes] of largestBuffers(model, recipe, dataset, trainCount)) {
+    if (bytes > limit) {
+      throw new ConfigError(`${what} needs ${bytes} bytes in one GPU buffer, but this device allows at most ${limit} (maxStorageBufferBindingSize ${maxBinding}, maxBufferSize ${maxBufferSize})`);
+    }
   }
-  const trainBytes = imageSetBytes(dataset.train, trainCount);
-  if (trainBytes > limit) fail(`the training images (${trainCount})`, trainBytes);
-  const testBytes = imageSetBytes(dataset.test, dataset.test.count);
-  if (testBytes > limit) fail(`the test images (${dataset.test.count})`, testBytes);
 }

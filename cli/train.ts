@@ -1,0 +1,145 @@
+/**
+ * `npm run train`: trains a recipe on MNIST (or any IDX dataset) in Node through Dawn and prints what the
+ * PyTorch lesson printed: a cost per epoch, the test accuracy and one random test digit with its prediction.
+ * Options are parsed by commander; the progress bar is cli-progress (shown only on a terminal).
+ */
+import { writeFile } from 'node:fs/promises';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { createNodeContext } from '../src/gpu/node.ts';
+import { loadIdxDataset, loadMnist } from '../src/data/node.ts';
+import { Trainer, deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
+import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipe.ts';
+import { Rng } from '../src/init/rng.ts';
+import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
+import { weightsToSafetensors } from '../src/index.ts';
+import { renderDigit } from './digit.ts';
+import { reportFailure } from './errors.ts';
+
+const number = (name: string) => (text: string): number => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) throw new InvalidArgumentError(`${name} must be a number, got "${text}"`);
+  return value;
+};
+const integer = (name: string) => (text: string): number => {
+  const value = number(name)(text);
+  if (!Number.isInteger(value)) throw new InvalidArgumentError(`${name} must be an integer, got "${text}"`);
+  return value;
+};
+const widths = (text: string): number[] => {
+  const parts = text.split(',').map((t) => t.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === '') || values.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new InvalidArgumentError(`--layers must be positive integers separated by commas, e.g. 784,256,256,10; got "${text}"`);
+  }
+  return values;
+};
+
+const program = new Command()
+  .name('npm run train --')
+  .description('Train a multilayer perceptron on MNIST with WebGPU (Dawn in Node). Defaults: the PyTorch lesson\'s recipe.')
+  .addOption(new Option('--recipe <name>', 'preset recipe').choices(Object.keys(RECIPES)).default('mlp'))
+  .option('--layers <widths>', 'layer widths, input first, e.g. 784,256,256,10 (overrides the recipe)', widths)
+  .option('--init <name>', `weight initializer: ${INITIALIZER_NAMES.join(', ')}, or a form such as normal:0,0.01`)
+  .option('--bias-init <name>', 'bias initializer (default: pytorch-default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)))')
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(['adam', 'sgd']))
+  .option('--lr <rate>', 'learning rate', number('--lr'))
+  .option('--momentum <m>', 'SGD momentum', number('--momentum'))
+  .option('--batch <size>', 'batch size', integer('--batch'))
+  .option('--epochs <n>', 'epochs', integer('--epochs'))
+  .option('--seed <n>', 'seed for initialization and shuffling', integer('--seed'))
+  .option('--train-limit <n>', 'train on the first n training images only', integer('--train-limit'))
+  .option('--data <dir>', 'IDX dataset folder laid out like MNIST (train-images-idx3-ubyte[.gz], ...); default: the bundled MNIST')
+  .option('--save <file>', 'write the trained weights as safetensors (PyTorch nn.Sequential state_dict layout)')
+  .option('--json', 'print one JSON object per line instead of text')
+  .showHelpAfterError('(run npm run train -- --help for every option)')
+  .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
+
+async function main(): Promise<void> {
+  program.parse();
+  const opts = program.opts();
+  const json = Boolean(opts.json);
+  const base = RECIPES[opts.recipe as RecipeName];
+  const recipe: Recipe = {
+    ...base,
+    layers: opts.layers ?? base.layers,
+    init: opts.init ?? base.init,
+    biasInit: opts.biasInit ?? base.biasInit,
+    optimizer: opts.optimizer ?? base.optimizer,
+    lr: opts.lr ?? base.lr,
+    momentum: opts.momentum ?? base.momentum,
+    batch: opts.batch ?? base.batch,
+    epochs: opts.epochs ?? base.epochs,
+    seed: opts.seed ?? base.seed,
+    trainLimit: opts.trainLimit ?? base.trainLimit,
+  };
+  const log = (text: string): void => {
+    if (!json) console.log(text);
+  };
+  const emit = (record: object): void => {
+    if (json) console.log(JSON.stringify(record));
+  };
+
+  const dataset = opts.data ? await loadIdxDataset(opts.data) : await loadMnist();
+  const ctx = await createNodeContext({ ...deviceNeeds(dataset, recipe), onWarning: (w) => console.error(`warning: ${w}`) });
+  let trainer: Trainer | undefined;
+  try {
+    trainer = await Trainer.create(ctx, dataset, recipe);
+    const { adapter } = ctx;
+    const adapterName = `${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ' [software]' : ''}`;
+    log(`Adapter: ${adapterName}`);
+    log(`Model: ${recipe.layers.join('-')} ReLU, ${recipe.init} weights, ${recipe.optimizer} lr ${recipe.lr}, batch ${recipe.batch}, ${recipe.epochs} epochs, seed ${recipe.seed}`);
+    log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
+
+    const bar = !json && process.stderr.isTTY
+      ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s | eta {eta_formatted}', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
+      : null;
+    const onEpoch = (e: EpochResult): void => {
+      bar?.stop();
+      log(`Epoch: ${String(e.epoch).padStart(4, '0')} cost = ${e.loss.toFixed(9)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s)`);
+      emit({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, samples_per_s: e.samplesPerSecond, readbacks: e.readbacks });
+    };
+    const started = performance.now();
+    await trainer.fit({
+      onEpoch,
+      onProgress: (p) => {
+        if (!bar) return;
+        if (p.stepInEpoch <= p.losses.length) bar.start(p.stepsPerEpoch, 0, { epoch: p.epoch, loss: '-', rate: '-' });
+        bar.update(p.stepInEpoch, { epoch: p.epoch, loss: p.loss.toFixed(4), rate: Math.round(p.samplesPerSecond) });
+      },
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+
+    const result = await trainer.evaluate();
+    log(`Learning finished in ${trainSeconds.toFixed(1)} s`);
+    log(`Accuracy: ${result.accuracy.toFixed(4)} (${result.correct}/${result.count} test images)`);
+    const pick = new Rng(recipe.seed).nextInt(result.count);
+    const test = dataset.test;
+    const size = test.rows * test.cols;
+    log(`Test image ${pick}: label ${test.labels[pick]}, prediction ${result.predictions[pick]}`);
+    log(renderDigit(test.pixels.subarray(pick * size, (pick + 1) * size), test.rows, test.cols, { color: Boolean(process.stdout.isTTY) }));
+
+    if (opts.save) {
+      await writeFile(opts.save, weightsToSafetensors(trainer.model, await trainer.readParameters(), recipe));
+      log(`Saved weights to ${opts.save} (safetensors, keys ${trainer.model.layout.views.map((v) => v.name).join(', ')})`);
+    }
+    emit({
+      test_accuracy: result.accuracy,
+      correct: result.correct,
+      count: result.count,
+      train_seconds: trainSeconds,
+      adapter: { vendor: adapter.vendor, architecture: adapter.architecture, description: adapter.description, software: adapter.software },
+      dispatches_per_step: trainer.dispatchesPerStep,
+      gpu_bytes: ctx.bytes(),
+      recipe,
+      saved: opts.save ?? null,
+    });
+  } finally {
+    trainer?.destroy();
+    ctx.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.exitCode = reportFailure(error);
+});

@@ -1,0 +1,43 @@
+/**
+ * The public library API, for pages, workers and Node alike (Node adds src/node.ts for Dawn and files).
+ *
+ *   const ctx = await createContext(navigator.gpu);          // or wrapDevice(myDevice)
+ *   const trainer = await Trainer.create(ctx, dataset, { ...RECIPES.mlp, epochs: 1 });
+ *   await trainer.fit({ onProgress: (p) => console.log(p.step, p.loss) });
+ *   const { accuracy } = await trainer.evaluate();
+ *   const file = weightsToSafetensors(trainer.model, await trainer.readParameters(), trainer.recipe);
+ *   trainer.destroy(); ctx.destroy();
+ */
+import { parseSafetensors, readF32, writeSafetensors } from './data/safetensors.ts';
+import type { Mlp } from './layers/mlp.ts';
+import type { Recipe } from './train/recipe.ts';
+
+export { GpuContext, GpuError, type AdapterSummary } from './gpu/context.ts';
+export { createContext, wrapDevice, requestDevice, type DeviceNeeds } from './gpu/acquire.ts';
+export { Trainer, DivergenceError, deviceNeeds, type Progress, type EpochResult, type EvalResult, type TrainOptions } from './train/trainer.ts';
+export { RECIPES, ConfigError, validateRecipe, type Recipe, type RecipeName, type OptimizerName } from './train/recipe.ts';
+export { Mlp, ModelError } from './layers/mlp.ts';
+export { ParamLayout, type TensorView } from './layers/arena.ts';
+export { Rng, deriveSeed } from './init/rng.ts';
+export * from './init/initializers.ts';
+export { readIdx, parseIdx, makeImageSet, DataError, IDX_FILE_NAMES, type Dataset, type ImageSet } from './data/idx.ts';
+export { parseSafetensors, readF32, writeSafetensors, SafetensorsError } from './data/safetensors.ts';
+
+/**
+ * The weights as a safetensors file in the layout of PyTorch's nn.Sequential(Linear, ReLU, Linear, ...)
+ * state_dict: keys '0.weight', '0.bias', '2.weight', ..., weights (out, in), float32. PyTorch loads it with
+ * model.load_state_dict(safetensors.torch.load_file(path)).
+ */
+export function weightsToSafetensors(model: Mlp, arena: Float32Array, recipe?: Recipe): Uint8Array {
+  const metadata: Record<string, string> = { format: 'pt', layers: model.widths.join(',') };
+  if (recipe) metadata.recipe = JSON.stringify(recipe);
+  return writeSafetensors(model.tensors(arena).map(({ name, shape, data }) => ({ name, shape, data })), metadata);
+}
+
+/** Reads a safetensors file of that layout into a parameter arena for `model`; shapes must fit. */
+export function weightsFromSafetensors(model: Mlp, bytes: Uint8Array): Float32Array {
+  const file = parseSafetensors(bytes);
+  const arena = new Float32Array(model.layout.totalFloats);
+  for (const v of model.layout.views) arena.set(readF32(file, v.name, v.shape), v.offset);
+  return arena;
+}
