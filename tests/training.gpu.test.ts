@@ -1,0 +1,119 @@
+/**
+ * Whole training runs on the GPU: parity of 20 steps of the mlp recipe with the float64 reference trainer,
+ * reproducibility from a seed, and real learning on real MNIST.
+ *
+ * Parity tolerances: per-step losses |gpu - ref| <= 1e-4 + 1e-4 |ref|; final weights |gpu - ref| <= 1e-4 (mean <= 1e-6).
+ * Float32 rounding in the products (errors ~1e-6 per step, see the kernel tests) is what separates the two;
+ * Adam divides each gradient by its own running scale, so an element whose gradient is pure rounding noise can
+ * move by up to lr (1e-3) per step in either run: the weight bound allows that for a few elements, and the
+ * mean error must stay far below it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GpuContext } from '../src/gpu/context.ts';
+import { loadMnist } from '../src/data/node.ts';
+import type { Dataset } from '../src/data/idx.ts';
+import { permutation } from '../src/data/batches.ts';
+import { deriveSeed, Rng } from '../src/init/rng.ts';
+import { parseInitializer } from '../src/init/initializers.ts';
+import { Mlp } from '../src/layers/mlp.ts';
+import { ReferenceMlp } from '../src/reference/mlp.ts';
+import { pixelsToInput } from '../src/reference/kernels.ts';
+import { RECIPES, type Recipe } from '../src/train/recipe.ts';
+import { Trainer } from '../src/train/trainer.ts';
+import { gpuContext } from './gpu.ts';
+
+let ctx: GpuContext;
+let mnist: Dataset;
+
+beforeAll(async () => {
+  ctx = await gpuContext();
+  mnist = await loadMnist();
+});
+afterAll(() => ctx?.destroy());
+
+/** Trains on the GPU and returns every step's loss and the final parameter arena. */
+async function trainOnGpu(recipe: Recipe): Promise<{ losses: number[]; params: Float32Array; trainer: Trainer }> {
+  const trainer = await Trainer.create(ctx, mnist, recipe);
+  const losses: number[] = [];
+  await trainer.fit({ onProgress: (p) => losses.push(...p.losses) });
+  return { losses, params: await trainer.readParameters(), trainer };
+}
+
+describe('training on the GPU', () => {
+  it('matches the float64 reference trainer step for step (20 steps of the mlp recipe)', async () => {
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 1, trainLimit: 2000 };
+    const gpu = await trainOnGpu(recipe);
+    gpu.trainer.destroy();
+    expect(gpu.losses).toHaveLength(20);
+
+    // The same initial weights, batches and optimizer in float64.
+    const model = new Mlp(recipe.layers);
+    const init = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));
+    const params = model.layers.map((layer) => {
+      const w = model.layout.get(layer.weightName);
+      const b = model.layout.get(layer.biasName);
+      return { weight: Float64Array.from(init.subarray(w.offset, w.offset + w.length)), bias: Float64Array.from(init.subarray(b.offset, b.offset + b.length)) };
+    });
+    const ref = new ReferenceMlp(recipe.layers, params, { kind: 'adam', lr: recipe.lr, beta1: recipe.beta1, beta2: recipe.beta2, eps: recipe.eps });
+    const order = permutation(recipe.trainLimit, new Rng(deriveSeed(recipe.seed, 1)));
+    const refLosses: number[] = [];
+    for (let s = 0; s < 20; s++) {
+      const rows = order.subarray(s * recipe.batch, (s + 1) * recipe.batch);
+      const labels = Array.from(rows, (i) => mnist.train.labels[i]);
+      refLosses.push(ref.step(pixelsToInput(mnist.train.pixels, rows, 784), labels, recipe.batch));
+    }
+
+    const lossErrors = gpu.losses.map((l, i) => Math.abs(l - refLosses[i]));
+    let maxWeightError = 0;
+    let sumWeightError = 0;
+    let count = 0;
+    model.layers.forEach((layer, l) => {
+      for (const [name, want] of [[layer.weightName, ref.params[l].weight], [layer.biasName, ref.params[l].bias]] as const) {
+        const v = model.layout.get(name);
+        for (let i = 0; i < v.length; i++) {
+          const err = Math.abs(gpu.params[v.offset + i] - want[i]);
+          maxWeightError = Math.max(maxWeightError, err);
+          sumWeightError += err;
+          count++;
+        }
+      }
+    });
+    console.log(
+      `parity over 20 steps: losses ${refLosses[0].toFixed(5)} -> ${refLosses[19].toFixed(5)}; ` +
+        `max loss error ${Math.max(...lossErrors).toExponential(2)}; weights max error ${maxWeightError.toExponential(2)}, mean ${(sumWeightError / count).toExponential(2)}`,
+    );
+    gpu.losses.forEach((l, i) => expect(Math.abs(l - refLosses[i])).toBeLessThanOrEqual(1e-4 + 1e-4 * Math.abs(refLosses[i])));
+    expect(maxWeightError).toBeLessThanOrEqual(1e-4);
+    expect(sumWeightError / count).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('gives identical losses and weights for the same seed, and different ones for another seed', async () => {
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 500 };
+    const a = await trainOnGpu(recipe);
+    const b = await trainOnGpu(recipe);
+    const c = await trainOnGpu({ ...recipe, seed: recipe.seed + 1 });
+    for (const run of [a, b, c]) run.trainer.destroy();
+    expect(b.losses).toEqual(a.losses);
+    expect(Buffer.from(b.params.buffer).equals(Buffer.from(a.params.buffer))).toBe(true);
+    expect(c.losses).not.toEqual(a.losses);
+  });
+
+  it('learns: 2 epochs on 3000 MNIST images reach at least 85% on the 10,000 test images', async () => {
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 3000 };
+    const { losses, trainer } = await trainOnGpu(recipe);
+    const result = await trainer.evaluate();
+    trainer.destroy();
+    console.log(`2 epochs on 3000 images: loss ${losses[0].toFixed(3)} -> ${losses[losses.length - 1].toFixed(3)}, test accuracy ${(100 * result.accuracy).toFixed(2)}%`);
+    expect(result.count).toBe(10000);
+    expect(result.confusion.reduce((a, b) => a + b, 0)).toBe(10000);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.85);
+  });
+
+  it('frees every buffer it allocated when destroyed', async () => {
+    const before = ctx.bytes().total;
+    const trainer = await Trainer.create(ctx, mnist, { ...RECIPES.mlp, epochs: 1, trainLimit: 200 });
+    expect(ctx.bytes().total).toBeGreaterThan(before);
+    trainer.destroy();
+    expect(ctx.bytes().total).toBe(before);
+  });
+});
