@@ -24,17 +24,17 @@ export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
   return { vendor: vendor || 'unknown', architecture: architecture || 'unknown', description, software };
 }
 
-/** Requests a device from `adapter` with the limits the run needs. */
+/**
+ * Requests a device from `adapter` with the limits the run needs. Where a need is above the adapter's
+ * limit we still ask for the adapter's whole limit: Trainer.create then refuses the run, naming the layer
+ * whose buffer does not fit, before allocating anything.
+ */
 export async function requestDevice(adapter: GPUAdapter, needs: DeviceNeeds = {}): Promise<GPUDevice> {
   const requiredLimits: Record<string, number> = {};
   for (const [name, wanted] of Object.entries(needs) as [keyof DeviceNeeds, number | undefined][]) {
     if (wanted === undefined) continue;
-    const available = adapter.limits[name];
-    if (wanted > available) {
-      throw new GpuError(`this run needs ${name} = ${wanted} bytes, but the GPU adapter allows at most ${available}`);
-    }
-    // Ask for the adapter's whole limit: later runs on the same device may need more than this one.
-    requiredLimits[name] = available;
+    // Above the default: ask for the adapter's whole limit, since later runs on this device may need more.
+    requiredLimits[name] = adapter.limits[name];
   }
   const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
   return adapter.requestDevice({ requiredLimits, requiredFeatures: features });

@@ -6,7 +6,7 @@
  * it the adapter. We try the native path first and fall back with a warning, so the same command works on a
  * laptop GPU and on a GPU-less server. (cli/launch.mjs makes sure a Vulkan loader can be found at all.)
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { GpuContext, GpuError } from './context.ts';
 import { requestDevice, summarizeAdapter, type DeviceNeeds } from './acquire.ts';
@@ -25,12 +25,23 @@ export interface NodeContextOptions extends DeviceNeeds {
 // Dawn instances must stay referenced while their devices live.
 const instances: GPU[] = [];
 
+/** Folders where Vulkan drivers register themselves on Linux. */
+const VULKAN_ICD_DIRS = ['/etc/vulkan/icd.d', '/usr/share/vulkan/icd.d', '/usr/local/share/vulkan/icd.d'];
+
+/** False on a Linux machine with no Vulkan driver installed, where asking Dawn only prints driver warnings. */
+function mayHaveNativeAdapter(): boolean {
+  if (process.platform !== 'linux' || process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  return VULKAN_ICD_DIRS.some((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json')));
+}
+
 async function findAdapter(): Promise<{ adapter: GPUAdapter; fellBack: boolean }> {
   Object.assign(globalThis, globals);
-  const gpu = create([]);
-  instances.push(gpu);
-  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (adapter) return { adapter, fellBack: false };
+  if (mayHaveNativeAdapter()) {
+    const gpu = create([]);
+    instances.push(gpu);
+    const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+    if (adapter) return { adapter, fellBack: false };
+  }
 
   const icd = SWIFTSHADER_ICDS.find((path) => existsSync(path));
   if (icd && !process.env.VK_ICD_FILENAMES) {

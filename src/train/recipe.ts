@@ -58,8 +58,12 @@ export class ConfigError extends Error {
   }
 }
 
+/** JSON-like, except that numbers print as themselves: JSON.stringify writes NaN and Infinity as null. */
+const show = (value: unknown): string =>
+  typeof value === 'number' ? String(value) : Array.isArray(value) ? `[${value.map(show).join(',')}]` : JSON.stringify(value) ?? String(value);
+
 function check(ok: boolean, field: string, value: unknown, allowed: string): void {
-  if (!ok) throw new ConfigError(`${field} is ${JSON.stringify(value)}; allowed: ${allowed}`);
+  if (!ok) throw new ConfigError(`${field} is ${show(value)}; allowed: ${allowed}`);
 }
 
 const isInt = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;

@@ -56,6 +56,18 @@ export interface EvalResult {
   predictions: Uint32Array;
 }
 
+/** Book-keeping of one epoch while its steps are submitted and their losses come back. */
+interface EpochRun {
+  epoch: number;
+  submitted: number;
+  done: number;
+  losses: Float32Array;
+  /** Seconds of training in earlier run() calls, and when the current call started. */
+  seconds: number;
+  segmentStart: number;
+  readbacks: number;
+}
+
 export class DivergenceError extends Error {
   constructor(message: string) {
     super(message);
@@ -66,7 +78,7 @@ export class DivergenceError extends Error {
 export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochResult) => void;
-  /** Stops after the chunk in flight; train() then resolves with the epochs finished. */
+  /** Stops after the chunk in flight; run() then resolves with the epochs finished. */
   signal?: AbortSignal;
 }
 
@@ -79,6 +91,9 @@ export class Trainer {
   step = 0;
   private readonly shuffle: Rng;
   private chunkSteps = 1;
+  /** Epochs whose permutation has been drawn, and the one being submitted (null between epochs). */
+  private epochsBegun = 0;
+  private cursor: EpochRun | null = null;
   private destroyed = false;
   /** Free staging buffers for the loss log; one per chunk in flight, plus one being filled. */
   private readonly staging: GPUBuffer[];
@@ -153,40 +168,41 @@ export class Trainer {
     this.recipe.lr = lr;
   }
 
-  /** Trains the remaining epochs of the recipe; resolves with the epochs it ran. */
-  async fit(options: TrainOptions = {}): Promise<EpochResult[]> {
-    const results: EpochResult[] = [];
-    while (this.epoch < this.recipe.epochs && !options.signal?.aborted) {
-      const result = await this.trainEpoch(options);
-      if (!result) break;
-      results.push(result);
-      options.onEpoch?.(result);
-    }
-    return results;
+  /** Trains the remaining epochs of the recipe; resolves with the epochs it finished. */
+  fit(options: TrainOptions = {}): Promise<EpochResult[]> {
+    return this.run(options);
   }
 
-  /** One epoch; resolves with its result, or null when stopped through the signal before it finished. */
-  async trainEpoch(options: TrainOptions = {}): Promise<EpochResult | null> {
+  /** True once every epoch of the recipe has run. */
+  get finished(): boolean {
+    return this.epoch >= this.recipe.epochs;
+  }
+
+  /**
+   * Trains until the recipe's epochs are done, `maxSteps` more steps have run, or `signal` aborts (after the
+   * chunk in flight). An epoch interrupted part-way resumes where it stopped on the next call, with the same
+   * batch order, so pausing changes no number. Resolves with the epochs finished during this call.
+   */
+  async run(options: TrainOptions & { maxSteps?: number } = {}): Promise<EpochResult[]> {
     this.assertUsable();
     const { device } = this.ctx;
-    const B = this.recipe.batch;
-    const steps = this.stepsPerEpoch;
-    const epoch = this.epoch + 1;
-    this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
-
-    const losses = new Float32Array(steps);
+    const results: EpochResult[] = [];
     const inFlight: Array<Promise<void>> = [];
     let failure: Error | null = null;
-    let readbacks = 0;
-    let done = 0;
-    const epochStepBase = this.step;
-    const start = now();
+    let budget = options.maxSteps ?? Infinity;
+    const segmentStart = now();
+    const touched = new Set<EpochRun>();
 
-    for (let s0 = 0; s0 < steps; ) {
-      if (options.signal?.aborted || failure) break;
-      const count = Math.min(this.chunkSteps, steps - s0, this.graph.stepSlots.capacity);
+    while ((this.cursor || this.epochsBegun < this.recipe.epochs) && budget > 0 && !options.signal?.aborted && !failure) {
+      const run = (this.cursor ??= this.beginEpoch());
+      if (!touched.has(run)) {
+        touched.add(run);
+        run.segmentStart = segmentStart;
+      }
+      const s0 = run.submitted;
+      const count = Math.min(this.chunkSteps, this.stepsPerEpoch - s0, this.graph.stepSlots.capacity, budget);
       this.graph.stepSlots.write(Array.from({ length: count }, (_, i) => this.stepValues(s0 + i, this.step + i + 1)));
-      const encoder = device.createCommandEncoder({ label: `epoch ${epoch} steps ${s0}..${s0 + count - 1}` });
+      const encoder = device.createCommandEncoder({ label: `epoch ${run.epoch} steps ${s0}..${s0 + count - 1}` });
       const pass = encoder.beginComputePass();
       for (let i = 0; i < count; i++) encode(pass, this.graph.step, this.graph.stepSlots.offset(i));
       pass.end();
@@ -194,54 +210,74 @@ export class Trainer {
       if (!staging) throw new Error('internal: no free loss staging buffer');
       encoder.copyBufferToBuffer(this.graph.buffers.lossLog, s0 * 4, staging, 0, count * 4);
       device.queue.submit([encoder.finish()]);
-      readbacks++;
-      const first = s0;
-      const chunkStart = now();
-      const chunk = staging.mapAsync(GPUMapMode.READ, 0, count * 4).then(() => {
-        const chunkLosses = new Float32Array(staging.getMappedRange(0, count * 4).slice(0));
-        staging.unmap();
-        this.staging.push(staging);
-        losses.set(chunkLosses, first);
-        done += count;
-        this.adaptChunk(count, now() - chunkStart, inFlight.length);
-        const bad = chunkLosses.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) {
-          failure ??= new DivergenceError(
-            `the loss became ${chunkLosses[bad]} at epoch ${epoch}, step ${first + bad + 1}: training diverged. ` +
-              `Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
-          );
-          return;
-        }
-        const mean = chunkLosses.reduce((a, b) => a + b, 0) / count;
-        options.onProgress?.({
-          epoch,
-          epochs: this.recipe.epochs,
-          stepInEpoch: done,
-          stepsPerEpoch: steps,
-          step: epochStepBase + done,
-          loss: mean,
-          samplesPerSecond: (done * B) / Math.max(now() - start, 1e-9),
-          losses: chunkLosses,
-        });
-      }, (error: unknown) => {
-        failure ??= this.ctx.lost ? new GpuError('the GPU device was lost during training') : (error as Error);
-      });
-      inFlight.push(chunk);
-      s0 += count;
+      run.readbacks++;
+      run.submitted += count;
       this.step += count;
+      budget -= count;
+      if (run.submitted === this.stepsPerEpoch) this.cursor = null;
+
+      const chunkStart = now();
+      const stepBase = this.step - count;
+      inFlight.push(
+        staging.mapAsync(GPUMapMode.READ, 0, count * 4).then(
+          () => {
+            const losses = new Float32Array(staging.getMappedRange(0, count * 4).slice(0));
+            staging.unmap();
+            this.staging.push(staging);
+            this.adaptChunk(count, now() - chunkStart, inFlight.length);
+            const bad = losses.findIndex((v) => !Number.isFinite(v));
+            if (bad >= 0) {
+              failure ??= new DivergenceError(
+                `the loss became ${losses[bad]} at epoch ${run.epoch}, step ${s0 + bad + 1}: training diverged. ` +
+                  `Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
+              );
+              return;
+            }
+            run.losses.set(losses, s0);
+            run.done += count;
+            const seconds = run.seconds + (now() - run.segmentStart);
+            options.onProgress?.({
+              epoch: run.epoch,
+              epochs: this.recipe.epochs,
+              stepInEpoch: run.done,
+              stepsPerEpoch: this.stepsPerEpoch,
+              step: stepBase + count,
+              loss: losses.reduce((a, b) => a + b, 0) / count,
+              samplesPerSecond: (run.done * this.recipe.batch) / Math.max(seconds, 1e-9),
+              losses,
+            });
+            if (run.done === this.stepsPerEpoch) {
+              this.epoch = run.epoch;
+              const result = this.finishEpoch(run, seconds);
+              results.push(result);
+              options.onEpoch?.(result);
+            }
+          },
+          (error: unknown) => {
+            failure ??= this.ctx.lost ? new GpuError('the GPU device was lost during training') : (error as Error);
+          },
+        ),
+      );
       if (inFlight.length >= 2) await inFlight.shift();
     }
     await Promise.all(inFlight);
+    if (this.cursor) this.cursor.seconds += now() - this.cursor.segmentStart;
     if (failure) throw failure;
     this.ctx.check();
-    if (done < steps) {
-      return null;
-    }
-    const seconds = now() - start;
-    this.epoch = epoch;
+    return results;
+  }
+
+  private beginEpoch(): EpochRun {
+    this.epochsBegun++;
+    this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
+    return { epoch: this.epochsBegun, submitted: 0, done: 0, losses: new Float32Array(this.stepsPerEpoch), seconds: 0, segmentStart: now(), readbacks: 0 };
+  }
+
+  private finishEpoch(run: EpochRun, seconds: number): EpochResult {
     let sum = 0;
-    for (const l of losses) sum += l;
-    return { epoch, loss: sum / steps, seconds, samplesPerSecond: (steps * B) / seconds, steps, readbacks };
+    for (const l of run.losses) sum += l;
+    const steps = this.stepsPerEpoch;
+    return { epoch: run.epoch, loss: sum / steps, seconds, samplesPerSecond: (steps * this.recipe.batch) / seconds, steps, readbacks: run.readbacks };
   }
 
   private stepValues(stepInEpoch: number, t: number): StepValues {
@@ -323,12 +359,13 @@ export class Trainer {
 /** The largest buffers a run needs, named, so a device can be requested for them and a refusal can say which. */
 function largestBuffers(model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): Array<[string, number]> {
   const rows = Math.max(recipe.batch, evalRowsFor(model, recipe.batch, dataset.test.count));
+  // Single layers first, so a refusal names the layer that does not fit rather than the arena holding it.
   return [
-    [`the parameters (${model.layout.parameterCount} in all)`, model.layout.totalFloats * 4],
     ...model.layers.flatMap((layer): Array<[string, number]> => [
       [`${layer.label} weight`, layer.fanIn * layer.fanOut * 4],
       [`${layer.label} activations (${rows} rows)`, rows * layer.fanOut * 4],
     ]),
+    [`the parameters (${model.layout.parameterCount} in all)`, model.layout.totalFloats * 4],
     [`the training images (${trainCount})`, imageSetBytes(dataset.train, trainCount)],
     [`the test images (${dataset.test.count})`, imageSetBytes(dataset.test, dataset.test.count)],
   ];

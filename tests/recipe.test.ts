@@ -1,0 +1,132 @@
+// validateRecipe: both presets pass; every bad field is refused with a ConfigError naming the field, the
+// value it got and the allowed range. CPU only.
+import { describe, expect, it } from 'vitest';
+import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
+import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
+import { MAX_WIDTH } from '../src/layers/mlp.ts';
+
+const base = (): Recipe => ({ ...RECIPES.mlp, layers: [...RECIPES.mlp.layers] });
+
+/** The ConfigError message validateRecipe throws for `base()` with `change` applied. */
+function rejection(change: Partial<Recipe> | Record<string, unknown>): string {
+  const recipe = { ...base(), ...change } as Recipe;
+  try {
+    validateRecipe(recipe);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error(`validateRecipe accepted ${JSON.stringify(change)}`);
+}
+
+describe('validateRecipe accepts', () => {
+  it.each(Object.keys(RECIPES) as Array<keyof typeof RECIPES>)('the %s preset, returning it unchanged', (name) => {
+    const recipe = { ...RECIPES[name], layers: [...RECIPES[name].layers] };
+    const copy = structuredClone(recipe);
+    expect(validateRecipe(recipe)).toBe(recipe);
+    expect(recipe).toEqual(copy);
+  });
+
+  it('the edges of each range', () => {
+    for (const change of [
+      { layers: [1, 1] },
+      { layers: [784, MAX_WIDTH, 10] },
+      { lr: 1000 },
+      { batch: 65536 },
+      { seed: 0 },
+      { seed: 0xffffffff },
+      { momentum: 0.999 },
+      { beta2: 0 },
+      { eps: 1 },
+      { trainLimit: 0 },
+      { optimizer: 'sgd' as const, momentum: 0.9 },
+      { init: 'normal:0,0.01', biasInit: 'zeros' },
+    ]) {
+      expect(() => validateRecipe({ ...base(), ...change })).not.toThrow();
+    }
+  });
+});
+
+describe('validateRecipe rejects, naming the field and the allowed range', () => {
+  const widthRange = `an integer from 1 to ${MAX_WIDTH}`;
+
+  it.each([
+    ['a negative width', [784, -5, 10], 'layers[1] is -5'],
+    ['a zero width', [784, 256, 0], 'layers[2] is 0'],
+    ['a fractional width', [784.5, 256, 10], 'layers[0] is 784.5'],
+    ['a NaN width', [784, NaN, 10], 'layers[1] is NaN'],
+    ['a width above MAX_WIDTH', [784, MAX_WIDTH + 1, 10], `layers[1] is ${MAX_WIDTH + 1}`],
+  ])('%s', (_, layers, start) => {
+    const message = rejection({ layers });
+    expect(message.startsWith(start)).toBe(true);
+    expect(message).toContain(widthRange);
+  });
+
+  it('a single width or none', () => {
+    for (const layers of [[784], []]) {
+      const message = rejection({ layers });
+      expect(message).toMatch(/^layers is \[(784)?\]; allowed: at least two widths/);
+      expect(message).toContain('784,256,256,10');
+    }
+  });
+
+  it('an unknown weight or bias initializer, listing the allowed names', () => {
+    for (const field of ['init', 'biasInit'] as const) {
+      const message = rejection({ [field]: 'bogus' });
+      expect(message.startsWith(`${field}: bad initializer "bogus": unknown name "bogus"`)).toBe(true);
+      for (const name of INITIALIZER_NAMES) expect(message).toContain(name);
+    }
+    expect(rejection({ init: 'normal:0,-1' })).toMatch(/^init: .*std must be > 0/);
+  });
+
+  it('an optimizer other than adam or sgd', () => {
+    expect(rejection({ optimizer: 'rmsprop' })).toBe('optimizer is "rmsprop"; allowed: "adam" or "sgd"');
+  });
+
+  it.each([
+    [0, 'lr is 0'],
+    [-0.1, 'lr is -0.1'],
+    [NaN, 'lr is NaN'],
+    [Infinity, 'lr is Infinity'],
+    [1001, 'lr is 1001'],
+  ])('lr %s', (lr, start) => {
+    expect(rejection({ lr })).toBe(`${start}; allowed: a number above 0 and at most 1000`);
+  });
+
+  it.each([0, 2.5, -1, 65537])('batch %s', (batch) => {
+    const message = rejection({ batch });
+    expect(message).toBe(`batch is ${batch}; allowed: an integer from 1 to 65536 (and at most the number of training images)`);
+  });
+
+  it.each([0, 1.5, 100_001])('epochs %s', (epochs) => {
+    expect(rejection({ epochs })).toBe(`epochs is ${epochs}; allowed: an integer from 1 to 100000`);
+  });
+
+  it.each([-1, 2 ** 32, 7.5, NaN])('seed %s', (seed) => {
+    expect(rejection({ seed })).toBe(`seed is ${seed}; allowed: an integer from 0 to 4294967295`);
+  });
+
+  it.each([
+    ['momentum', 1],
+    ['momentum', -0.1],
+    ['beta1', 1],
+    ['beta2', 1],
+    ['beta2', NaN],
+  ] as const)('%s %s', (field, value) => {
+    expect(rejection({ [field]: value })).toBe(`${field} is ${value}; allowed: a number in [0, 1)`);
+  });
+
+  it.each([0, -1e-8, 2])('eps %s', (eps) => {
+    expect(rejection({ eps })).toBe(`eps is ${eps}; allowed: a number above 0 and at most 1`);
+  });
+
+  it.each([-1, 0.5])('trainLimit %s', (trainLimit) => {
+    expect(rejection({ trainLimit })).toBe(`trainLimit is ${trainLimit}; allowed: an integer >= 0 (0 means all training images)`);
+  });
+
+  it('values of the wrong type, as a recipe read from JSON could hold', () => {
+    expect(rejection({ lr: '0.001' })).toBe('lr is "0.001"; allowed: a number above 0 and at most 1000');
+    expect(rejection({ layers: '784,10' })).toMatch(/^layers is "784,10"; allowed: at least two widths/);
+    expect(rejection({ batch: undefined })).toMatch(/^batch is undefined; allowed:/);
+  });
+});
