@@ -98,6 +98,28 @@ describe('training on the GPU', () => {
     expect(c.losses).not.toEqual(a.losses);
   });
 
+  it('pauses and resumes mid-epoch without changing a number', async () => {
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 500 };
+    const whole = await trainOnGpu(recipe);
+    whole.trainer.destroy();
+    const trainer = await Trainer.create(ctx, mnist, recipe);
+    const losses: number[] = [];
+    const epochs: number[] = [];
+    while (!trainer.finished) {
+      const done = await trainer.run({ maxSteps: 3, onProgress: (p) => losses.push(...p.losses) });
+      epochs.push(...done.map((e) => e.epoch));
+    }
+    // A stop through the signal before any step runs nothing.
+    const stopped = new AbortController();
+    stopped.abort();
+    expect(await trainer.run({ signal: stopped.signal })).toEqual([]);
+    const params = await trainer.readParameters();
+    trainer.destroy();
+    expect(epochs).toEqual([1, 2]);
+    expect(losses).toEqual(whole.losses);
+    expect(Buffer.from(params.buffer).equals(Buffer.from(whole.params.buffer))).toBe(true);
+  });
+
   it('learns: 2 epochs on 3000 MNIST images reach at least 85% on the 10,000 test images', async () => {
     const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 3000 };
     const { losses, trainer } = await trainOnGpu(recipe);
