@@ -38,7 +38,18 @@ export interface TrainingGraph {
   buffers: GraphBuffers;
   stepSlots: StepSlots;
   evalSlots: StepSlots;
+  /** The step's dispatches in order, and the same by role (for the depth probe). */
   step: Dispatch[];
+  parts: {
+    forward: Dispatch[];
+    loss: Dispatch;
+    /** Per layer, last layer first: the weight-gradient product, then (except layer 0) the input-gradient product. */
+    backward: Array<{ layer: number; weightGrad: Dispatch; inputGrad?: Dispatch }>;
+    update: Dispatch;
+  };
+  /** Where layer l's output (hidden activation or logits) and its pre-activation gradient live. */
+  outputOf: (l: number) => GPUBuffer;
+  dzOf: (l: number) => GPUBuffer;
   evalBatch: Dispatch[];
   evalRows: number;
   evalBatches: number;
@@ -87,10 +98,11 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
 
   const forward = layers.map((layer, l) => layer.prepareForward(ctx, model.layout, buffers, B, trainInput(l), output(l), 'train'));
   const loss = prepareSoftmaxCe(ctx, B, C, { logits: buffers.logits, labels: train.labels, perm: train.perm, lossLog: buffers.lossLog, step });
-  const backward: Array<Promise<Dispatch>> = [];
+  const backward: Array<Promise<{ layer: number; weightGrad: Dispatch; inputGrad?: Dispatch }>> = [];
   for (let l = L - 1; l >= 0; l--) {
-    backward.push(layers[l].prepareWeightGrad(ctx, model.layout, buffers, B, trainInput(l), dzOf(l)));
-    if (l > 0) backward.push(layers[l].prepareInputGrad(ctx, model.layout, buffers, B, dzOf(l), buffers.hidden[l - 1], dzOf(l - 1)));
+    const weightGrad = layers[l].prepareWeightGrad(ctx, model.layout, buffers, B, trainInput(l), dzOf(l));
+    const inputGrad = l > 0 ? layers[l].prepareInputGrad(ctx, model.layout, buffers, B, dzOf(l), buffers.hidden[l - 1], dzOf(l - 1)) : undefined;
+    backward.push(Promise.all([weightGrad, inputGrad]).then(([w, x]) => ({ layer: l, weightGrad: w, inputGrad: x })));
   }
   const update =
     recipe.optimizer === 'adam'
@@ -106,10 +118,25 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
   });
 
   // Every pipeline compiles concurrently.
-  const [stepDispatches, evalDispatches] = await Promise.all([
-    Promise.all([...forward, loss, ...backward, update]),
+  const [fwd, lossDispatch, bwd, updateDispatch, evalDispatches] = await Promise.all([
+    Promise.all(forward),
+    loss,
+    Promise.all(backward),
+    update,
     Promise.all([...evalForward, evaluate]),
   ]);
   ctx.check();
-  return { buffers, stepSlots, evalSlots, step: stepDispatches, evalBatch: evalDispatches, evalRows, evalBatches };
+  const stepDispatches = [...fwd, lossDispatch, ...bwd.flatMap((b) => (b.inputGrad ? [b.weightGrad, b.inputGrad] : [b.weightGrad])), updateDispatch];
+  return {
+    buffers,
+    stepSlots,
+    evalSlots,
+    step: stepDispatches,
+    parts: { forward: fwd, loss: lossDispatch, backward: bwd, update: updateDispatch },
+    outputOf: output,
+    dzOf,
+    evalBatch: evalDispatches,
+    evalRows,
+    evalBatches,
+  };
 }

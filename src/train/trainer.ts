@@ -9,16 +9,18 @@
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuError } from '../gpu/context.ts';
-import { encode } from '../gpu/dispatch.ts';
+import { encode, type Dispatch } from '../gpu/dispatch.ts';
+import { prepareMoments } from '../gpu/moments.ts';
+import { StepSlots } from '../gpu/step-slots.ts';
 import { readBytes } from '../gpu/readback.ts';
 import type { StepValues } from '../gpu/step-slots.ts';
-import { batchesPerEpoch, permutation } from '../data/batches.ts';
+import { batchesPerEpoch, packPixels, permutation } from '../data/batches.ts';
 import { checkSameShape, DataError, type Dataset } from '../data/idx.ts';
 import { parseInitializer } from '../init/initializers.ts';
 import { deriveSeed, Rng } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
 import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './graph.ts';
-import { imageSetBytes, uploadImageSet, type GpuImageSet } from './gpu-dataset.ts';
+import { imageSetBytes, uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
 import { ConfigError, validateRecipe, type Recipe } from './recipe.ts';
 
 export interface Progress {
@@ -75,6 +77,11 @@ export class DivergenceError extends Error {
   }
 }
 
+export interface CreateOptions {
+  /** Images already on the GPU (shared by several trainers); the caller keeps ownership. */
+  images?: GpuDataset;
+}
+
 export interface TrainOptions {
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochResult) => void;
@@ -97,6 +104,7 @@ export class Trainer {
   private destroyed = false;
   /** Free staging buffers for the loss log; one per chunk in flight, plus one being filled. */
   private readonly staging: GPUBuffer[];
+  private predictor: Promise<{ images: GpuImageSet; forward: Dispatch[] }> | null = null;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -106,18 +114,21 @@ export class Trainer {
     private readonly train: GpuImageSet,
     private readonly test: GpuImageSet,
     private readonly graph: TrainingGraph,
+    /** Every buffer this trainer allocated (not a dataset it was given), freed by destroy(). */
+    private readonly owned: GPUBuffer[],
   ) {
     this.shuffle = new Rng(deriveSeed(recipe.seed, 1));
     this.staging = [0, 1, 2].map((i) =>
       ctx.createBuffer(`loss staging ${i}`, MAX_CHUNK_STEPS * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging'),
     );
+    this.owned.push(...this.staging);
   }
 
   /**
    * Validates the recipe against the dataset, initializes the weights on the CPU, uploads the dataset and
    * the weights, and compiles every pipeline. On any error, whatever was allocated is freed.
    */
-  static async create(ctx: GpuContext, dataset: Dataset, recipe: Recipe): Promise<Trainer> {
+  static async create(ctx: GpuContext, dataset: Dataset, recipe: Recipe, options: CreateOptions = {}): Promise<Trainer> {
     validateRecipe(recipe);
     checkSameShape(dataset.train, dataset.test);
     const model = new Mlp(recipe.layers);
@@ -128,7 +139,9 @@ export class Trainer {
     if (model.outputSize !== dataset.numClasses) {
       throw new ConfigError(`the last width is ${model.outputSize} but ${dataset.name} has ${dataset.numClasses} classes; the last width must be ${dataset.numClasses}`);
     }
-    const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train.count) : dataset.train.count;
+    const shared = options.images;
+    const available = shared ? shared.train.count : dataset.train.count;
+    const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, available) : available;
     let stepsPerEpoch: number;
     try {
       stepsPerEpoch = batchesPerEpoch(trainCount, recipe.batch);
@@ -143,11 +156,13 @@ export class Trainer {
     const evalRows = evalRowsFor(model, recipe.batch, testCount);
     const before = new Set(ctx.liveBuffers());
     try {
-      const train = uploadImageSet(ctx, dataset.train, trainCount, trainCount, false);
-      const test = uploadImageSet(ctx, dataset.test, testCount, Math.ceil(testCount / evalRows) * evalRows, true);
+      const images = shared ?? uploadDataset(ctx, dataset, trainCount);
+      const train = withOrder(ctx, { ...images.train, count: trainCount }, trainCount, false, 'training order');
+      const test = withOrder(ctx, images.test, Math.ceil(testCount / evalRows) * evalRows, true, 'test order');
       const graph = await buildGraph(ctx, model, recipe, train, test, stepsPerEpoch);
       ctx.write(graph.buffers.params, weights);
-      return new Trainer(ctx, model, { ...recipe }, stepsPerEpoch, train, test, graph);
+      const owned = ctx.liveBuffers().filter((b) => !before.has(b));
+      return new Trainer(ctx, model, { ...recipe }, stepsPerEpoch, train, test, graph, owned);
     } catch (error) {
       for (const buffer of ctx.liveBuffers()) if (!before.has(buffer)) ctx.destroyBuffer(buffer);
       throw error;
@@ -323,6 +338,102 @@ export class Trainer {
     return { correct, count: this.test.count, accuracy: correct / this.test.count, confusion, predictions: new Uint32Array(predictionBytes) };
   }
 
+  /**
+   * Class probabilities for one image (imageSize u8 pixels) under the current weights: the same forward
+   * kernels as training, reading the image from a one-image upload; softmax on the CPU in float64.
+   */
+  async predict(pixels: Uint8Array): Promise<number[]> {
+    this.assertUsable();
+    if (pixels.length !== this.train.imageSize) {
+      throw new ConfigError(`an image to classify must have ${this.train.imageSize} pixels, got ${pixels.length}`);
+    }
+    const predictor = (this.predictor ??= this.buildPredictor());
+    const { images, forward } = await predictor;
+    this.ctx.write(images.pixels, packPixels(pixels, 1, pixels.length).words);
+    const encoder = this.ctx.device.createCommandEncoder({ label: 'predict' });
+    const pass = encoder.beginComputePass();
+    encode(pass, forward, 0);
+    pass.end();
+    this.ctx.device.queue.submit([encoder.finish()]);
+    const logits = new Float32Array(await readBytes(this.ctx, this.graph.buffers.logits, 0, this.model.outputSize * 4));
+    const max = Math.max(...logits);
+    const exps = Array.from(logits, (z) => Math.exp(z - max));
+    const sum = exps.reduce((a, b) => a + b, 0);
+    return exps.map((e) => e / sum);
+  }
+
+  private async buildPredictor(): Promise<{ images: GpuImageSet; forward: Dispatch[] }> {
+    const stride = this.train.strideWords;
+    const images: GpuImageSet = {
+      count: 1,
+      imageSize: this.train.imageSize,
+      strideWords: stride,
+      pixels: this.ctx.createStorage('image to classify', new Uint32Array(stride), 'dataset'),
+      labels: this.train.labels,
+      perm: this.ctx.createStorage('image order', new Uint32Array(1), 'dataset'),
+    };
+    const slots = new StepSlots(this.ctx, 1, 'predict slot');
+    slots.write([{ batchBase: 0, lossSlot: 0, stepSize: 0, invSqrtBc2: 0, lr: 0, momentum: 0 }]);
+    this.owned.push(images.pixels, images.perm, slots.buffer);
+    const { layers, layout } = this.model;
+    const forward = await Promise.all(
+      layers.map((layer, l) =>
+        layer.prepareForward(
+          this.ctx,
+          layout,
+          this.graph.buffers,
+          1,
+          l === 0 ? { kind: 'pixels', pixels: images.pixels, strideWords: stride, perm: images.perm, step: slots.binding() } : { kind: 'activation', buffer: this.graph.buffers.hidden[l - 1] },
+          this.graph.outputOf(l),
+          'predict',
+        ),
+      ),
+    );
+    return { images, forward };
+  }
+
+  /**
+   * The depth probe: one forward and backward pass (no update) on a random real training batch, with the
+   * mean and standard deviation of every layer's activations, pre-activation gradients and weight gradients
+   * measured on the GPU. Glorot and Bengio (2010) and He et al. (2015) read these to see a signal vanish or
+   * explode with depth.
+   */
+  async probe(): Promise<{ activationStd: number[]; gradientStd: number[]; weightGradientStd: number[] }> {
+    this.assertUsable();
+    const L = this.model.layers.length;
+    const B = this.recipe.batch;
+    const { parts, buffers, outputOf, dzOf } = this.graph;
+    const stats = this.ctx.createBuffer('probe statistics', 3 * L * 2 * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'metrics');
+    try {
+      const moments = (buffer: GPUBuffer, offset: number, count: number, slot: number, label: string): Promise<Dispatch> =>
+        prepareMoments(this.ctx, buffer, offset, count, stats, slot, label);
+      const list: Array<Promise<Dispatch>> = [];
+      this.model.layers.forEach((layer, l) => {
+        list.push(Promise.resolve(parts.forward[l]), moments(outputOf(l), 0, B * layer.fanOut, l, `${layer.label} output`));
+      });
+      list.push(Promise.resolve(parts.loss), moments(dzOf(L - 1), 0, B * this.model.outputSize, L + L - 1, 'logit gradient'));
+      for (const { layer: l, weightGrad, inputGrad } of parts.backward) {
+        const layer = this.model.layers[l];
+        const w = this.model.layout.get(layer.weightName);
+        list.push(Promise.resolve(weightGrad), moments(buffers.grads, w.offset, w.length, 2 * L + l, `${layer.label} weight gradient`));
+        if (inputGrad) list.push(Promise.resolve(inputGrad), moments(dzOf(l - 1), 0, B * layer.fanIn, L + l - 1, `layer ${l - 1} gradient`));
+      }
+      const dispatches = await Promise.all(list);
+      this.ctx.write(this.train.perm, permutation(this.train.count, new Rng(deriveSeed(this.recipe.seed, 2))));
+      this.graph.stepSlots.write([this.stepValues(0, 1)]);
+      const encoder = this.ctx.device.createCommandEncoder({ label: 'probe' });
+      const pass = encoder.beginComputePass();
+      encode(pass, dispatches, this.graph.stepSlots.offset(0));
+      pass.end();
+      this.ctx.device.queue.submit([encoder.finish()]);
+      const values = new Float32Array(await readBytes(this.ctx, stats, 0, 3 * L * 2 * 4));
+      const std = (first: number): number[] => Array.from({ length: L }, (_, l) => values[2 * (first + l) + 1]);
+      return { activationStd: std(0), gradientStd: std(L), weightGradientStd: std(2 * L) };
+    } finally {
+      this.ctx.destroyBuffer(stats);
+    }
+  }
+
   /** The parameter arena (see ParamLayout), copied back from the GPU. */
   async readParameters(): Promise<Float32Array> {
     this.assertUsable();
@@ -343,11 +454,8 @@ export class Trainer {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    const { buffers, stepSlots, evalSlots } = this.graph;
-    const all = [buffers.params, buffers.grads, ...buffers.state, ...buffers.hidden, buffers.logits, ...buffers.dz, buffers.lossLog, buffers.predictions, buffers.confusion, stepSlots.buffer, evalSlots.buffer];
-    for (const set of [this.train, this.test]) all.push(set.pixels, set.labels, set.perm);
-    all.push(...this.staging);
-    for (const buffer of all) this.ctx.destroyBuffer(buffer);
+    for (const buffer of this.owned) this.ctx.destroyBuffer(buffer);
+    this.owned.length = 0;
   }
 
   private assertUsable(): void {

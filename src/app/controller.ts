@@ -1,0 +1,255 @@
+/**
+ * The bridge between a Lit component and the engine's worker: a ReactiveController that owns the worker,
+ * sends commands, keeps the state the engine reports, and asks its host to re-render at most once per
+ * animation frame however fast progress arrives. The worker (and with it every GPU object) ends when the
+ * host leaves the page.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import type { AdapterSummary } from '../gpu/context.ts';
+import type { EpochResult, Progress } from '../train/trainer.ts';
+import type { Recipe } from '../train/recipe.ts';
+import type { Command, EngineEvent, Evaluation, ProbeResult, RunState } from './protocol.ts';
+
+export interface LossPoint {
+  /** Global step (1-based) at the end of the chunk. */
+  step: number;
+  /** Fractional epoch, for the x axis. */
+  epoch: number;
+  loss: number;
+}
+
+export interface ControllerOptions {
+  /** Folder holding MNIST's four IDX files (gzip); relative URLs resolve against the page. */
+  dataUrl: string;
+  /** Called with every engine event, after the controller's own state is updated (the element re-dispatches them as DOM events). */
+  onEvent?: (event: EngineEvent) => void;
+  /** Makes the worker; tests and embedders may replace it. */
+  createWorker?: () => Worker;
+}
+
+export function defaultWorker(): Worker {
+  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mlp-engine' });
+}
+
+/** Why WebGPU cannot run here, checked on the main thread before any worker starts; null when it may. */
+export function webgpuUnavailableReason(): string | null {
+  if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
+    return 'This browser does not offer WebGPU. Open the page in a recent Chrome or Edge (version 113 or later); in other browsers, or where WebGPU is turned off, enable it (chrome://flags/#enable-unsafe-webgpu) or use another machine.';
+  }
+  if (!window.isSecureContext) {
+    return 'WebGPU needs a secure context: open this page over https:// or from localhost, not from a file or plain http address.';
+  }
+  return null;
+}
+
+export class EngineController implements ReactiveController {
+  state: RunState = 'loading';
+  adapter: AdapterSummary | null = null;
+  dataset: Extract<EngineEvent, { type: 'ready' }>['dataset'] | null = null;
+  /** Set when WebGPU cannot run here: what is missing and what to do. */
+  unsupported: string | null = null;
+  error: string | null = null;
+  errorField: string | null = null;
+  progress: Progress | null = null;
+  stepsTotal = 0;
+  losses: LossPoint[] = [];
+  epochs: EpochResult[] = [];
+  evaluations: Evaluation[] = [];
+  /** The recipe of the current (or last) run. */
+  recipe: Recipe | null = null;
+
+  private worker: Worker | null = null;
+  private frame = 0;
+  private nextId = 1;
+  private readonly pending = new Map<number, (event: EngineEvent) => void>();
+  private weightsWaiter: ((bytes: Uint8Array) => void) | null = null;
+
+  constructor(private readonly host: ReactiveControllerHost, private readonly options: ControllerOptions) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.unsupported = webgpuUnavailableReason();
+    if (this.unsupported) {
+      this.state = 'error';
+      this.host.requestUpdate();
+      return;
+    }
+    this.worker = (this.options.createWorker ?? defaultWorker)();
+    this.worker.addEventListener('message', this.onMessage);
+    this.worker.addEventListener('error', this.onWorkerError);
+    this.send({ type: 'init', dataUrl: new URL(this.options.dataUrl, document.baseURI).href });
+  }
+
+  hostDisconnected(): void {
+    this.worker?.removeEventListener('message', this.onMessage);
+    this.worker?.removeEventListener('error', this.onWorkerError);
+    this.worker?.terminate();
+    this.worker = null;
+    cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    this.pending.clear();
+  }
+
+  get ready(): boolean {
+    return this.dataset !== null && this.unsupported === null;
+  }
+
+  start(recipe: Recipe, evalEachEpoch = true): void {
+    this.recipe = recipe;
+    this.losses = [];
+    this.epochs = [];
+    this.evaluations = [];
+    this.progress = null;
+    this.error = null;
+    this.errorField = null;
+    this.stepsTotal = 0;
+    this.send({ type: 'start', recipe, evalEachEpoch });
+  }
+
+  pause(): void {
+    this.send({ type: 'pause' });
+  }
+
+  resume(): void {
+    this.send({ type: 'resume' });
+  }
+
+  stop(): void {
+    this.send({ type: 'stop' });
+  }
+
+  step(recipe: Recipe): void {
+    if (!this.recipe || this.state === 'finished' || this.state === 'stopped' || this.state === 'idle') {
+      this.recipe = recipe;
+      this.losses = [];
+      this.epochs = [];
+      this.evaluations = [];
+    }
+    this.send({ type: 'step', recipe });
+  }
+
+  setLearningRate(lr: number): void {
+    this.send({ type: 'set-lr', lr });
+  }
+
+  /** Class probabilities for one image (rows*cols u8) under the current weights. */
+  predict(pixels: Uint8Array): Promise<number[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (event) => (event.type === 'prediction' ? resolve(event.probabilities) : reject(new Error(event.type === 'error' ? event.message : 'prediction failed'))));
+      this.send({ type: 'predict', id, pixels });
+    });
+  }
+
+  /** The current weights as a safetensors file. */
+  exportWeights(): Promise<Uint8Array> {
+    return new Promise((resolve) => {
+      this.weightsWaiter = resolve;
+      this.send({ type: 'export-weights' });
+    });
+  }
+
+  importWeights(bytes: Uint8Array, recipe: Recipe): void {
+    this.recipe = recipe;
+    this.send({ type: 'import-weights', bytes, recipe });
+  }
+
+  probe(layers: number[], inits: string[], batch: number, seed: number): Promise<ProbeResult[]> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (event) => (event.type === 'probe' ? resolve(event.results) : reject(new Error(event.type === 'error' ? event.message : 'probe failed'))));
+      this.send({ type: 'probe', id, layers, inits, batch, seed });
+    });
+  }
+
+  lab(recipe: Recipe, inits: string[]): void {
+    this.send({ type: 'lab', recipe, inits });
+  }
+
+  labStop(): void {
+    this.send({ type: 'lab-stop' });
+  }
+
+  private send(command: Command): void {
+    if (!this.worker) {
+      this.error = this.unsupported ?? 'the engine is not running';
+      this.host.requestUpdate();
+      return;
+    }
+    this.worker.postMessage(command);
+  }
+
+  private readonly onWorkerError = (event: ErrorEvent): void => {
+    this.state = 'error';
+    this.error = `the engine's worker failed: ${event.message || 'unknown error'}`;
+    this.host.requestUpdate();
+  };
+
+  private readonly onMessage = (message: MessageEvent<EngineEvent>): void => {
+    const event = message.data;
+    switch (event.type) {
+      case 'ready':
+        this.adapter = event.adapter;
+        this.dataset = event.dataset;
+        this.state = 'idle';
+        break;
+      case 'unsupported':
+        this.unsupported = event.reason;
+        this.state = 'error';
+        break;
+      case 'state':
+        this.state = event.state;
+        if (event.state === 'running') this.error = null;
+        break;
+      case 'progress': {
+        const p = event.progress;
+        this.progress = p;
+        this.stepsTotal = event.stepsTotal;
+        const first = p.step - p.losses.length;
+        p.losses.forEach((loss, i) => {
+          const step = first + i + 1;
+          this.losses.push({ step, epoch: step / p.stepsPerEpoch, loss });
+        });
+        break;
+      }
+      case 'epoch':
+        this.epochs = [...this.epochs, event.result];
+        break;
+      case 'evaluation':
+      case 'weights-imported': {
+        const evaluation = event.evaluation;
+        this.evaluations = [...this.evaluations.filter((e) => e.epoch !== evaluation.epoch), evaluation];
+        break;
+      }
+      case 'weights':
+        this.weightsWaiter?.(event.bytes);
+        this.weightsWaiter = null;
+        break;
+      case 'prediction':
+      case 'probe':
+        this.pending.get(event.id)?.(event);
+        this.pending.delete(event.id);
+        break;
+      case 'error':
+        this.error = event.message;
+        this.errorField = event.field ?? null;
+        for (const [id, settle] of this.pending) {
+          settle(event);
+          this.pending.delete(id);
+        }
+        break;
+    }
+    this.options.onEvent?.(event);
+    this.scheduleUpdate();
+  };
+
+  /** Re-render at most once per animation frame. */
+  private scheduleUpdate(): void {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.host.requestUpdate();
+    });
+  }
+}

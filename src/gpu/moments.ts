@@ -1,0 +1,16 @@
+/**
+ * The moments kernel's wrapper (src/shaders/moments.wgsl): mean and standard deviation of a tensor into a
+ * slot of a stats buffer. The float64 oracle is a two-line loop in the test.
+ */
+import source from '../shaders/moments.wgsl?raw';
+import type { GpuContext, KernelSpec } from './context.ts';
+import { prepare, view, type Dispatch } from './dispatch.ts';
+
+export function momentsSpec(count: number, slot: number): KernelSpec {
+  return { name: 'moments', source, defines: {}, constants: { COUNT: count, SLOT: slot }, bindings: ['read', 'read_write'] };
+}
+
+/** Statistics of `count` floats of `buffer` starting at float `offset`, written to slot `slot` of `stats`. */
+export function prepareMoments(ctx: GpuContext, buffer: GPUBuffer, offset: number, count: number, stats: GPUBuffer, slot: number, label: string): Promise<Dispatch> {
+  return prepare(ctx, momentsSpec(count, slot), [view(buffer, offset, count), { buffer: stats }], [1, 1, 1], `moments of ${label}`);
+}
