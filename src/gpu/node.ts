@@ -34,13 +34,13 @@ function mayHaveNativeAdapter(): boolean {
   return VULKAN_ICD_DIRS.some((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json')));
 }
 
-async function findAdapter(): Promise<{ adapter: GPUAdapter; fellBack: boolean }> {
+async function findAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter; fellBack: boolean }> {
   Object.assign(globalThis, globals);
   if (mayHaveNativeAdapter()) {
     const gpu = create([]);
     instances.push(gpu);
     const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-    if (adapter) return { adapter, fellBack: false };
+    if (adapter) return { gpu, adapter, fellBack: false };
   }
 
   const icd = SWIFTSHADER_ICDS.find((path) => existsSync(path));
@@ -49,12 +49,17 @@ async function findAdapter(): Promise<{ adapter: GPUAdapter; fellBack: boolean }
     const softwareGpu = create([]);
     instances.push(softwareGpu);
     const software = await softwareGpu.requestAdapter();
-    if (software) return { adapter: software, fellBack: true };
+    if (software) return { gpu: softwareGpu, adapter: software, fellBack: true };
   }
   throw new GpuError(
     'no WebGPU adapter found. Install your GPU\'s Vulkan driver, or, to train on the CPU, Chromium ' +
       '(Debian: apt-get install chromium), whose SwiftShader driver this program uses as a software adapter.',
   );
+}
+
+/** A `GPU` object (what navigator.gpu is in a page) whose adapter works here, with the same fallback. */
+export async function nodeGpu(): Promise<GPU> {
+  return (await findAdapter()).gpu;
 }
 
 /** A context on a new Dawn device; the context owns the device and destroys it. */

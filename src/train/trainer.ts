@@ -77,6 +77,13 @@ export class DivergenceError extends Error {
   }
 }
 
+export interface RunOptions extends TrainOptions {
+  /** Run at most this many steps. */
+  maxSteps?: number;
+  /** Return once the current epoch is finished (to evaluate between epochs). */
+  untilEpochEnd?: boolean;
+}
+
 export interface CreateOptions {
   /** Images already on the GPU (shared by several trainers); the caller keeps ownership. */
   images?: GpuDataset;
@@ -198,7 +205,7 @@ export class Trainer {
    * chunk in flight). An epoch interrupted part-way resumes where it stopped on the next call, with the same
    * batch order, so pausing changes no number. Resolves with the epochs finished during this call.
    */
-  async run(options: TrainOptions & { maxSteps?: number } = {}): Promise<EpochResult[]> {
+  async run(options: RunOptions = {}): Promise<EpochResult[]> {
     this.assertUsable();
     const { device } = this.ctx;
     const results: EpochResult[] = [];
@@ -207,8 +214,9 @@ export class Trainer {
     let budget = options.maxSteps ?? Infinity;
     const segmentStart = now();
     const touched = new Set<EpochRun>();
+    let epochSubmitted = false;
 
-    while ((this.cursor || this.epochsBegun < this.recipe.epochs) && budget > 0 && !options.signal?.aborted && !failure) {
+    while ((this.cursor || this.epochsBegun < this.recipe.epochs) && budget > 0 && !options.signal?.aborted && !failure && !(options.untilEpochEnd && epochSubmitted)) {
       const run = (this.cursor ??= this.beginEpoch());
       if (!touched.has(run)) {
         touched.add(run);
@@ -229,7 +237,10 @@ export class Trainer {
       run.submitted += count;
       this.step += count;
       budget -= count;
-      if (run.submitted === this.stepsPerEpoch) this.cursor = null;
+      if (run.submitted === this.stepsPerEpoch) {
+        this.cursor = null;
+        epochSubmitted = true;
+      }
 
       const chunkStart = now();
       const stepBase = this.step - count;

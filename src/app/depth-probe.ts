@@ -1,0 +1,164 @@
+/**
+ * The depth probe panel: a deep ReLU stack at initialization, one forward and one backward pass of a real
+ * batch per scheme (measured by the engine on the GPU), shown as the standard deviation of the activations
+ * and of dLoss/dz layer by layer, so vanishing and exploding signals can be seen before any training.
+ */
+import { html } from 'lit';
+import type { ProbeResult } from './protocol.ts';
+import { PROBE_BATCH, PROBE_DEPTH, PROBE_MAX_WIDTH, parseProbeForm, type ProbeFormText } from './lab-form.ts';
+import { alignSeries, colorFor, dashFor, describeSignal, forLogScale, formatValue, labelFor } from './lab-format.ts';
+import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
+import type { ChartSeries } from './lab-chart.ts';
+import { memo } from './memo.ts';
+
+const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1', 'normal:0,0.01'];
+
+/** Detail of the `probe-end` event. */
+export interface ProbeEndDetail {
+  layers: number[];
+  results: ProbeResult[];
+}
+
+export class DepthProbe {
+  readonly text: ProbeFormText = { depth: '20', width: '256', seed: '777' };
+  readonly chosen = new Set(DEFAULT_INITS);
+  results: ProbeResult[] | null = null;
+  /** The stack the shown results belong to. */
+  layers: number[] = [];
+  running = false;
+
+  private readonly chartSeries = memo((results: ProbeResult[]) =>
+    results.map((r): ChartSeries => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init) })),
+  );
+  private readonly activationData = memo((results: ProbeResult[]) => perLayer(results, (r) => r.activationStd));
+  private readonly gradientData = memo((results: ProbeResult[]) => perLayer(results, (r) => r.gradientStd));
+
+  constructor(private readonly host: PanelHost) {}
+
+  async run(): Promise<void> {
+    if (this.running) return;
+    const parsed = parseProbeForm(this.text, [...this.chosen], this.host.shape());
+    if (!parsed.ok) return this.host.report(parsed);
+    const blocked = this.host.blocked();
+    if (blocked) return this.host.report({ field: 'probe-run', message: blocked });
+    this.host.report(null);
+    const { layers, inits, batch, seed } = parsed.value;
+    this.running = true;
+    this.host.requestUpdate();
+    try {
+      const results = await this.host.engine.probe(layers, inits, batch, seed);
+      this.results = results;
+      this.layers = layers;
+      this.host.announce<ProbeEndDetail>('probe-end', { layers, results });
+    } catch (error) {
+      this.host.report({ field: 'probe-run', message: `Depth probe failed: ${error instanceof Error ? error.message : String(error)}` });
+    } finally {
+      this.running = false;
+      this.host.requestUpdate();
+    }
+  }
+
+  render() {
+    const host = this.host;
+    const bad = (id: string) => host.invalidField === id;
+    const touched = () => {
+      if (host.invalidField?.startsWith('probe-')) host.report(null);
+      host.requestUpdate();
+    };
+    const toggle = (init: string, on: boolean) => {
+      if (on) this.chosen.add(init);
+      else this.chosen.delete(init);
+      touched();
+    };
+    return html`<section part="probe" aria-labelledby="probe-heading">
+      <h2 id="probe-heading">Depth probe: signals through a deep ReLU stack at initialization</h2>
+      <p class="lede">
+        A layer should pass its signal on with about the same spread, forward and backward; otherwise it shrinks
+        or grows geometrically with depth (Glorot and Bengio, 2010), and for ReLU the weight variance must be
+        2/fan_in to keep it steady (He et al., 2015).
+      </p>
+      <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
+        <fieldset class="settings" ?disabled=${this.running}>
+          <legend>Stack: ${this.host.shape().inputs} inputs, hidden ReLU layers, ${this.host.shape().classes} outputs; batch of ${PROBE_BATCH} test images</legend>
+          ${field('probe-depth', 'Depth (hidden layers)', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
+          ${field('probe-width', 'Width (units per layer)', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH })}
+          ${field('probe-seed', 'Seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0 })}
+        </fieldset>
+        ${initCheckboxes('probe-inits', 'Initializers to probe', this.chosen, bad('probe-inits'), toggle)}
+        <div class="buttons">
+          <button id="probe-run" part="button" type="button" ?disabled=${this.running} @click=${() => void this.run()}>
+            ${this.running ? 'Probing…' : 'Run probe'}
+          </button>
+        </div>
+      </form>
+      ${this.renderResults()}
+    </section>`;
+  }
+
+  private renderResults() {
+    const results = this.results;
+    if (!results) {
+      return html`<div id="probe-results" part="probe-results" aria-live="polite">
+        <p class="summary">${this.running ? 'Measuring…' : 'No probe yet. Choose a depth, a width and initializers, then run the probe.'}</p>
+      </div>`;
+    }
+    const series = this.chartSeries(results);
+    const depth = this.layers.length - 2;
+    const width = this.layers[1];
+    return html`<div id="probe-results" part="probe-results" data-results=${JSON.stringify(results)} aria-live="polite">
+      <p class="summary">${depth} hidden ReLU layers of ${width} units, ${results.length} initializer${results.length === 1 ? '' : 's'}. Charts clamp values to 1e-30…1e30 to draw them; the table shows the true values.</p>
+      <ul class="summary-list">
+        ${results.map((r) => html`<li>${describeSignal(labelFor(r.init), 'activation spread', r.activationStd, 'forward')}
+          ${describeSignal('Its', 'gradient spread', r.gradientStd, 'backward').replace(/^Its: /, 'Gradient spread ')}</li>`)}
+      </ul>
+      <div class="charts">
+        <figure part="chart">
+          <figcaption>Activation standard deviation per layer (forward pass)</figcaption>
+          <lab-chart id="probe-activation-chart" .data=${this.activationData(results)} .series=${series} x-label="layer (last: logits)" y-label="std of activations" log-y points
+            label="Activation standard deviation per layer, log scale, one line per initializer; the list above and the table below give the numbers."></lab-chart>
+        </figure>
+        <figure part="chart">
+          <figcaption>Gradient standard deviation per layer (backward pass, dLoss/dz)</figcaption>
+          <lab-chart id="probe-gradient-chart" .data=${this.gradientData(results)} .series=${series} x-label="layer" y-label="std of dLoss/dz" log-y points
+            label="Standard deviation of the loss gradient with respect to each layer's pre-activation, log scale, one line per initializer; the list above and the table below give the numbers."></lab-chart>
+        </figure>
+      </div>
+      ${this.table(results)}
+    </div>`;
+  }
+
+  private table(results: ProbeResult[]) {
+    const rows = Math.max(0, ...results.map((r) => Math.max(r.activationStd.length, r.gradientStd.length)));
+    const hidden = this.layers.length - 2;
+    return html`<div class="table-wrap" part="table">
+      <table id="probe-table">
+        <caption>Standard deviation per layer at initialization: activations (forward) and dLoss/dz (backward)</caption>
+        <thead>
+          <tr>
+            <td></td>
+            ${results.map((r) => html`<th scope="colgroup" colspan="2"><span class="swatch" style=${`background:${colorFor(r.init)}`} aria-hidden="true"></span>${labelFor(r.init)}</th>`)}
+          </tr>
+          <tr>
+            <th scope="col">Layer</th>
+            ${results.map(() => html`<th scope="col">activation σ</th><th scope="col">∂L/∂z σ</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${Array.from({ length: rows }, (_, i) => html`<tr>
+            <th scope="row">${i + 1}${i === hidden ? ' (output)' : ''}</th>
+            ${results.map((r) => html`<td>${cell(r.activationStd[i])}</td><td>${cell(r.gradientStd[i])}</td>`)}
+          </tr>`)}
+        </tbody>
+      </table>
+    </div>`;
+  }
+}
+
+function cell(value: number | undefined): string {
+  return value === undefined ? '' : formatValue(value);
+}
+
+/** One series per scheme over layer 1..n, clamped for a log axis. */
+function perLayer(results: ProbeResult[], pick: (r: ProbeResult) => number[]) {
+  return alignSeries(results.map((r) => pick(r).map((v, i) => [i + 1, forLogScale(v)] as const)));
+}

@@ -1,0 +1,229 @@
+/**
+ * The side-by-side panel: one model trained under several initializers, interleaved by the worker, with the
+ * loss curves and per-epoch test accuracy overlaid and a results table. State lives here; the host element
+ * renders it and forwards the engine's lab events.
+ */
+import { html } from 'lit';
+import type { EngineEvent } from './protocol.ts';
+import { defaultLabText, parseLabForm, type LabFormText } from './lab-form.ts';
+import { alignSeries, colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
+import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
+import type { ChartSeries } from './lab-chart.ts';
+import { memo } from './memo.ts';
+
+export interface LabEpoch {
+  epoch: number;
+  /** Mean training loss over the epoch. */
+  loss: number;
+  /** Test accuracy after the epoch, as a fraction. */
+  accuracy: number;
+}
+
+export interface LabRun {
+  init: string;
+  /** (global step, loss) as the worker reported them. */
+  losses: [number, number][];
+  epochs: LabEpoch[];
+}
+
+export type LabStatus = 'idle' | 'running' | 'stopping' | 'finished' | 'stopped' | 'failed';
+
+/** Detail of the `lab-end` event. */
+export interface LabEndDetail {
+  status: 'finished' | 'stopped' | 'failed';
+  runs: LabRun[];
+}
+
+const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1'];
+
+export class LabRuns {
+  readonly text: LabFormText = defaultLabText();
+  readonly chosen = new Set(DEFAULT_INITS);
+  runs: LabRun[] = [];
+  status: LabStatus = 'idle';
+  logY = true;
+
+  /** Bumped by every change to `runs`, so charts get new data (and a redraw) only when there is some. */
+  private version = 0;
+  private readonly chartSeries = memo((_inits: string) =>
+    this.runs.map((r): ChartSeries => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init) })),
+  );
+  private readonly lossData = memo((_version: number, logY: boolean) =>
+    alignSeries(this.runs.map((r) => r.losses.map(([s, l]) => [s, logY ? forLogScale(l) : Number.isFinite(l) ? l : null] as const))),
+  );
+  private readonly accuracyData = memo((_version: number) =>
+    alignSeries(this.runs.map((r) => r.epochs.map((e) => [e.epoch, Number.isFinite(e.accuracy) ? e.accuracy * 100 : null] as const))),
+  );
+
+  constructor(private readonly host: PanelHost) {}
+
+  get busy(): boolean {
+    return this.status === 'running' || this.status === 'stopping';
+  }
+
+  start(): void {
+    const parsed = parseLabForm(this.text, [...this.chosen], this.host.shape());
+    if (!parsed.ok) return this.host.report(parsed);
+    const blocked = this.host.blocked();
+    if (blocked) return this.host.report({ field: 'lab-start', message: blocked });
+    this.host.report(null);
+    const { recipe, inits } = parsed.value;
+    this.runs = inits.map((init) => ({ init, losses: [], epochs: [] }));
+    this.version++;
+    this.status = 'running';
+    this.host.engine.lab(recipe, inits);
+    this.host.announce('lab-start', { recipe, inits });
+    this.host.requestUpdate();
+  }
+
+  stop(): void {
+    if (this.status !== 'running') return;
+    this.status = 'stopping';
+    this.host.engine.labStop();
+    this.host.requestUpdate();
+  }
+
+  /** The engine's events; the controller re-renders the host once per frame afterwards. */
+  onEvent(event: EngineEvent, probeInFlight: boolean): void {
+    if (event.type === 'lab-progress' || event.type === 'lab-epoch') this.version++;
+    switch (event.type) {
+      case 'lab-progress':
+        this.run(event.init)?.losses.push([event.step, event.loss]);
+        break;
+      case 'lab-epoch':
+        this.run(event.init)?.epochs.push({ epoch: event.epoch, loss: event.loss, accuracy: event.accuracy });
+        break;
+      case 'lab-done':
+        if (this.busy) this.end(this.status === 'stopping' ? 'stopped' : 'finished');
+        break;
+      case 'error':
+        // A failed probe rejects its own promise; any other failure during a run ends the run.
+        if (this.busy && !probeInFlight) this.end('failed');
+        break;
+      default:
+        break;
+    }
+  }
+
+  private end(status: LabEndDetail['status']): void {
+    this.status = status;
+    this.host.announce<LabEndDetail>('lab-end', { status, runs: this.runs });
+  }
+
+  private run(init: string): LabRun | undefined {
+    return this.runs.find((r) => r.init === init);
+  }
+
+  private series(): ChartSeries[] {
+    return this.chartSeries(this.runs.map((r) => r.init).join('|'));
+  }
+
+  /** Ranked by latest accuracy: the sentence a screen reader hears after each epoch. */
+  summary(): string {
+    const scored = this.runs.filter((r) => r.epochs.length > 0);
+    if (this.runs.length === 0) return 'No runs yet. Choose initializers and press Start.';
+    if (scored.length === 0) return `${this.statusText()} No epoch has finished yet.`;
+    const ranked = [...scored].sort((a, b) => last(b.epochs).accuracy - last(a.epochs).accuracy);
+    const parts = ranked.map((r) => `${labelFor(r.init)} ${formatPercent(last(r.epochs).accuracy)} after epoch ${last(r.epochs).epoch}`);
+    return `${this.statusText()} Test accuracy, best first: ${parts.join('; ')}.`;
+  }
+
+  private statusText(): string {
+    const words: Record<LabStatus, string> = {
+      idle: '',
+      running: 'Training…',
+      stopping: 'Stopping…',
+      finished: 'Finished.',
+      stopped: 'Stopped.',
+      failed: 'The run failed.',
+    };
+    return words[this.status];
+  }
+
+  render() {
+    const host = this.host;
+    const bad = (id: string) => host.invalidField === id;
+    const touched = () => {
+      if (host.invalidField?.startsWith('lab-')) host.report(null);
+      host.requestUpdate();
+    };
+    const toggle = (init: string, on: boolean) => {
+      if (on) this.chosen.add(init);
+      else this.chosen.delete(init);
+      touched();
+    };
+    const lossData = this.lossData(this.version, this.logY);
+    const accuracyData = this.accuracyData(this.version);
+    return html`<section part="lab" aria-labelledby="lab-heading">
+      <h2 id="lab-heading">Same model, different starting weights</h2>
+      <p class="lede">
+        Each chosen initializer trains the same network on the same batches; only the initial weights differ.
+      </p>
+      <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
+        <fieldset class="settings" ?disabled=${this.busy}>
+          <legend>Model and training</legend>
+          ${field('lab-layers', 'Layers', this.text, 'layers', bad('lab-layers'), touched, { type: 'text', hint: 'input … output' })}
+          ${field('lab-epochs', 'Epochs', this.text, 'epochs', bad('lab-epochs'), touched, { min: 1, max: 1000 })}
+          ${field('lab-train-limit', 'Training images', this.text, 'trainLimit', bad('lab-train-limit'), touched, { min: 0, hint: '0 = all' })}
+          ${field('lab-lr', 'Learning rate (Adam)', this.text, 'lr', bad('lab-lr'), touched, { step: 'any', min: 0 })}
+          ${field('lab-batch', 'Batch size', this.text, 'batch', bad('lab-batch'), touched, { min: 1 })}
+          ${field('lab-seed', 'Seed', this.text, 'seed', bad('lab-seed'), touched, { min: 0 })}
+        </fieldset>
+        ${initCheckboxes('lab-inits', 'Initializers to compare', this.chosen, bad('lab-inits'), toggle)}
+        <div class="buttons">
+          <button id="lab-start" part="button" type="button" ?disabled=${this.busy} @click=${() => this.start()}>Start</button>
+          <button id="lab-stop" part="button" type="button" ?disabled=${this.status !== 'running'} @click=${() => this.stop()}>Stop</button>
+          <label class="check">
+            <input id="lab-log" type="checkbox" .checked=${this.logY} @change=${(e: Event) => ((this.logY = (e.target as HTMLInputElement).checked), host.requestUpdate())} />
+            Logarithmic loss axis
+          </label>
+        </div>
+      </form>
+      <p id="lab-summary" class="summary" aria-live="polite">${this.summary()}</p>
+      <div class="charts">
+        <figure part="chart">
+          <figcaption>Training loss per step</figcaption>
+          <lab-chart id="lab-chart" .data=${lossData} .series=${this.series()} x-label="step" y-label="loss" ?log-y=${this.logY}
+            label=${`Training loss per step for ${this.runs.map((r) => labelFor(r.init)).join(', ') || 'no runs yet'}; the table below lists the numbers.`}></lab-chart>
+        </figure>
+        <figure part="chart">
+          <figcaption>Test accuracy after each epoch</figcaption>
+          <lab-chart id="lab-accuracy-chart" .data=${accuracyData} .series=${this.series()} x-label="epoch" y-label="accuracy (%)" points
+            label="Test accuracy after each epoch, one line per initializer; the table below lists the numbers."></lab-chart>
+        </figure>
+      </div>
+      ${this.table()}
+    </section>`;
+  }
+
+  private table() {
+    return html`<div class="table-wrap" part="table">
+      <table id="lab-table">
+        <caption>Results per initializer</caption>
+        <thead>
+          <tr><th scope="col">Initializer</th><th scope="col">Steps</th><th scope="col">Latest loss</th><th scope="col">Epochs</th><th scope="col">Epoch mean loss</th><th scope="col">Test accuracy</th></tr>
+        </thead>
+        <tbody>
+          ${this.runs.length === 0
+            ? html`<tr><td colspan="6">No runs yet.</td></tr>`
+            : this.runs.map((r) => {
+                const step = r.losses.length ? last(r.losses) : null;
+                const epoch = r.epochs.length ? last(r.epochs) : null;
+                return html`<tr data-init=${r.init}>
+                  <th scope="row"><span class="swatch" style=${`background:${colorFor(r.init)}`} aria-hidden="true"></span>${labelFor(r.init)}</th>
+                  <td>${step ? step[0] : '—'}</td>
+                  <td>${step ? formatValue(step[1]) : '—'}</td>
+                  <td>${epoch ? epoch.epoch : '—'}</td>
+                  <td>${epoch ? formatValue(epoch.loss) : '—'}</td>
+                  <td>${epoch ? formatPercent(epoch.accuracy) : '—'}</td>
+                </tr>`;
+              })}
+        </tbody>
+      </table>
+    </div>`;
+  }
+}
+
+function last<T>(items: readonly T[]): T {
+  return items[items.length - 1];
+}

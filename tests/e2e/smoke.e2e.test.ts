@@ -1,0 +1,73 @@
+/**
+ * Smoke test of the built site in a real browser: WebGPU is there (on SwiftShader without a GPU), the page
+ * defines <mlp-trainer>, and MNIST is served as the page expects it (gzip bytes, no Content-Encoding).
+ */
+import type { Page } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { collectProblems, launch, webgpuStatus, type LaunchedBrowser } from './browser.ts';
+import { startStaticServer, type StaticServer } from './server.ts';
+
+const LABELS = 'mnist/train-labels-idx1-ubyte.gz';
+
+let server: StaticServer;
+let chromium: LaunchedBrowser;
+
+beforeAll(async () => {
+  server = await startStaticServer(inject('e2eDist'));
+  chromium = await launch();
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.stop();
+});
+
+async function waitForRequest(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!server.requests.includes(path)) {
+    if (Date.now() > deadline) throw new Error(`the page did not request ${path} within ${timeoutMs} ms; it requested: ${server.requests.join(', ')}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
+
+describe('built site', () => {
+  it('gets a WebGPU adapter, defines mlp-trainer and loads MNIST', async () => {
+    const page: Page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(new URL('index.html', server.url).href, { waitUntil: 'load' });
+
+    expect(await webgpuStatus(page)).toMatch(/^adapter: /);
+    expect(await page.evaluate(() => customElements.get('mlp-trainer') !== undefined)).toBe(true);
+
+    await waitForRequest(`/${LABELS}`, 30_000);
+    const labels = await page.evaluate(async (path) => {
+      const response = await fetch(path);
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      return { status: response.status, encoding: response.headers.get('content-encoding'), head: [bytes[0], bytes[1]] };
+    }, LABELS);
+    expect(labels).toEqual({ status: 200, encoding: null, head: [0x1f, 0x8b] });
+
+    expect(problems.all()).toEqual([]);
+    await page.close();
+  });
+
+  it('ships the library and the embedding docs page beside the site', async () => {
+    for (const path of ['lib/mlp-trainer.js', 'lib/init-lab.js', 'lib/mnist/t10k-labels-idx1-ubyte.gz', 'docs/embed.html']) {
+      const response = await fetch(new URL(path, server.url));
+      expect(response.status, path).toBe(200);
+    }
+  });
+});
+
+describe('launch({ webgpu: false })', () => {
+  it('gives a page no WebGPU adapter', async () => {
+    const noGpu = await launch({ webgpu: false });
+    try {
+      const page = await noGpu.browser.newPage();
+      await page.goto(server.url);
+      expect(await webgpuStatus(page)).toMatch(/^no (adapter|navigator\.gpu)$/);
+    } finally {
+      await noGpu.close();
+    }
+  });
+});
