@@ -1,11 +1,43 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { copyVerbatim } from './build/copy-verbatim.ts';
+import { mnistAssets } from './build/mnist-assets.ts';
 
+// The demo site (index.html) and, in test, the Vitest projects. The embeddable library has its own config
+// (vite.lib.config.ts); `npm run build` runs both, into dist/ and dist/lib/.
 export default defineConfig({
+  // Relative asset URLs, so dist/ works from any static host and any sub-path.
+  base: './',
+  worker: { format: 'es' },
+  plugins: [mnistAssets(), copyVerbatim({ 'docs/embed.html': 'docs/embed.html' })],
+  build: { outDir: 'dist' },
   test: {
-    include: ['tests/**/*.test.ts'],
     // GPU tests share one software adapter on two cores: run files one at a time so timings stay sane.
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['tests/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, 'tests/e2e/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        // Real browser against the built site: global-setup.ts builds both configs once per run.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['tests/e2e/global-setup.ts'],
+          // After the unit and GPU tests, never beside them: both want the two cores.
+          sequence: { groupOrder: 1 },
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

@@ -8,7 +8,7 @@
  *   const file = weightsToSafetensors(trainer.model, await trainer.readParameters(), trainer.recipe);
  *   trainer.destroy(); ctx.destroy();
  */
-import { parseSafetensors, readF32, writeSafetensors } from './data/safetensors.ts';
+import { parseSafetensors, readF32, SafetensorsError, writeSafetensors } from './data/safetensors.ts';
 import type { Mlp } from './layers/mlp.ts';
 import type { Recipe } from './train/recipe.ts';
 
@@ -36,7 +36,13 @@ export function weightsToSafetensors(model: Mlp, arena: Float32Array, recipe?: R
 
 /** Reads a safetensors file of that layout into a parameter arena for `model`; shapes must fit. */
 export function weightsFromSafetensors(model: Mlp, bytes: Uint8Array): Float32Array {
-  const file = parseSafetensors(bytes);
+  let file: ReturnType<typeof parseSafetensors>;
+  try {
+    file = parseSafetensors(bytes);
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new SafetensorsError(`not a valid safetensors file: ${error.message}`);
+    throw error;
+  }
   const arena = new Float32Array(model.layout.totalFloats);
   for (const v of model.layout.views) arena.set(readF32(file, v.name, v.shape), v.offset);
   return arena;

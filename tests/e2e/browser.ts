@@ -133,6 +133,9 @@ export interface PageProblems {
   all(): string[];
 }
 
+/** The browser asks for /favicon.ico by itself; a page without one is not at fault. */
+const isFavicon = (url: string): boolean => new URL(url, 'http://x/').pathname === '/favicon.ico';
+
 export function collectProblems(page: Page): PageProblems {
   const problems: PageProblems = {
     consoleErrors: [],
@@ -145,8 +148,8 @@ export function collectProblems(page: Page): PageProblems {
     ],
   };
   page.on('console', (message) => {
-    if (message.type() === 'error') {
-      const where = message.location().url;
+    const where = message.location().url;
+    if (message.type() === 'error' && !(where && isFavicon(where))) {
       problems.consoleErrors.push(where ? `${message.text()} (${where})` : message.text());
     }
   });
@@ -154,10 +157,11 @@ export function collectProblems(page: Page): PageProblems {
     problems.pageErrors.push(error instanceof Error ? (error.stack ?? error.message) : String(error));
   });
   page.on('requestfailed', (request) => {
+    if (isFavicon(request.url())) return;
     problems.failedRequests.push(`${request.url()} failed: ${request.failure()?.errorText ?? 'unknown'}`);
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.failedRequests.push(`${response.url()} answered ${response.status()}`);
+    if (response.status() >= 400 && !isFavicon(response.url())) problems.failedRequests.push(`${response.url()} answered ${response.status()}`);
   });
   return problems;
 }

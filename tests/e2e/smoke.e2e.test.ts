@@ -51,11 +51,18 @@ describe('built site', () => {
     await page.close();
   });
 
-  it('ships the library and the embedding docs page beside the site', async () => {
-    for (const path of ['lib/mlp-trainer.js', 'lib/init-lab.js', 'lib/mnist/t10k-labels-idx1-ubyte.gz', 'docs/embed.html']) {
-      const response = await fetch(new URL(path, server.url));
-      expect(response.status, path).toBe(200);
-    }
+  it('ships the library, whose docs page embeds mlp-trainer with its own worker and MNIST', async () => {
+    const response = await fetch(new URL('lib/init-lab.js', server.url));
+    expect(response.status).toBe(200);
+
+    const page = await chromium.browser.newPage();
+    const problems = collectProblems(page);
+    await page.goto(new URL('docs/embed.html', server.url).href, { waitUntil: 'load' });
+    expect(await page.evaluate(() => customElements.get('mlp-trainer') !== undefined)).toBe(true);
+    await waitForRequest(`/lib/${LABELS}`, 30_000);
+    expect(server.requests).toContain('/lib/worker.js');
+    expect(problems.all()).toEqual([]);
+    await page.close();
   });
 });
 
