@@ -99,3 +99,25 @@ describe('prediction of one image', () => {
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 10);
   });
 });
+
+describe('moments kernel', () => {
+  it('measures standard deviations from 1e-30 to 1e30 without overflow or underflow', async () => {
+    const { prepareMoments } = await import('../src/gpu/moments.ts');
+    const { readFloats } = await import('../src/gpu/readback.ts');
+    const { run } = await import('./gpu.ts');
+    const rng = new Rng(5);
+    const cases = [1e-30, 1e-3, 1, 1e30].map((scale) => Float32Array.from({ length: 1000 }, () => scale * (rng.nextFloat() * 2 - 0.5)));
+    cases.push(new Float32Array(17));
+    const stats = ctx.createBuffer('stats', cases.length * 8, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'metrics');
+    const inputs = cases.map((c) => ctx.createStorage('x', c, 'activations'));
+    await run(ctx, await Promise.all(inputs.map((b, i) => prepareMoments(ctx, b, 0, cases[i].length, stats, i, `case ${i}`))));
+    const got = await readFloats(ctx, stats, 0, cases.length * 2);
+    cases.forEach((c, i) => {
+      const want = std(Float64Array.from(c));
+      const mean = c.reduce((a, b) => a + b, 0) / c.length;
+      expect(Math.abs(got[2 * i] - mean)).toBeLessThanOrEqual(1e-5 * Math.abs(want) + 1e-45);
+      expect(Math.abs(got[2 * i + 1] - want)).toBeLessThanOrEqual(1e-5 * want);
+    });
+    [stats, ...inputs].forEach((b) => ctx.destroyBuffer(b));
+  });
+});

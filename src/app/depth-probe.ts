@@ -6,7 +6,7 @@
 import { html } from 'lit';
 import type { ProbeResult } from './protocol.ts';
 import { PROBE_BATCH, PROBE_DEPTH, PROBE_MAX_WIDTH, parseProbeForm, type ProbeFormText } from './lab-form.ts';
-import { alignSeries, colorFor, dashFor, describeSignal, forLogScale, formatValue, labelFor } from './lab-format.ts';
+import { alignSeries, colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
 import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
 import { memo } from './memo.ts';
@@ -58,6 +58,11 @@ export class DepthProbe {
     }
   }
 
+  /** The worker is gone (the element left the page): a probe in flight will never answer. */
+  abandon(): void {
+    this.running = false;
+  }
+
   render() {
     const host = this.host;
     const bad = (id: string) => host.invalidField === id;
@@ -79,7 +84,7 @@ export class DepthProbe {
       </p>
       <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
         <fieldset class="settings" ?disabled=${this.running}>
-          <legend>Stack: ${this.host.shape().inputs} inputs, hidden ReLU layers, ${this.host.shape().classes} outputs; batch of ${PROBE_BATCH} test images</legend>
+          <legend>Stack: ${this.host.shape().inputs} inputs, hidden ReLU layers, ${this.host.shape().classes} outputs; one real batch of ${PROBE_BATCH} images</legend>
           ${field('probe-depth', 'Depth (hidden layers)', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
           ${field('probe-width', 'Width (units per layer)', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH })}
           ${field('probe-seed', 'Seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0 })}
@@ -108,8 +113,7 @@ export class DepthProbe {
     return html`<div id="probe-results" part="probe-results" data-results=${JSON.stringify(results)} aria-live="polite">
       <p class="summary">${depth} hidden ReLU layers of ${width} units, ${results.length} initializer${results.length === 1 ? '' : 's'}. Charts clamp values to 1e-30…1e30 to draw them; the table shows the true values.</p>
       <ul class="summary-list">
-        ${results.map((r) => html`<li>${describeSignal(labelFor(r.init), 'activation spread', r.activationStd, 'forward')}
-          ${describeSignal('Its', 'gradient spread', r.gradientStd, 'backward').replace(/^Its: /, 'Gradient spread ')}</li>`)}
+        ${results.map((r) => html`<li>${describeProbe(labelFor(r.init), r.activationStd, r.gradientStd)}</li>`)}
       </ul>
       <div class="charts">
         <figure part="chart">

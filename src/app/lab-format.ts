@@ -34,7 +34,7 @@ export function colorFor(init: string): string {
 export function dashFor(init: string): number[] | undefined {
   if (init.startsWith('he-')) return [8, 4];
   if (init.startsWith('pytorch')) return [12, 4, 2, 4];
-  if (init.startsWith('normal') || init.startsWith('uniform')) return [2, 4];
+  if (init.startsWith('normal') || init.startsWith('uniform')) return [3, 3];
   return undefined;
 }
 
@@ -81,11 +81,12 @@ export function alignSeries(series: ReadonlyArray<ReadonlyArray<readonly [number
   return [xs, ...ys];
 }
 
-export type Trend = 'vanishes' | 'explodes' | 'stays in range' | 'breaks (NaN)';
+export type Trend = 'vanishes' | 'shrinks' | 'stays in range' | 'grows' | 'explodes' | 'breaks (NaN)';
 
 /**
  * How a signal evolves as it travels through the layers (values in travel order), judged by where it ends
- * against where it starts: a factor of 100 either way is where a deep stack stops carrying information.
+ * against where it starts: within a factor of 10 it stays in range; beyond a factor of 1000 a few more
+ * layers would take it to nothing (or to overflow).
  */
 export function trendOf(values: readonly number[]): Trend {
   if (values.some((v) => Number.isNaN(v))) return 'breaks (NaN)';
@@ -94,19 +95,26 @@ export function trendOf(values: readonly number[]): Trend {
   if (start === Infinity || end === Infinity) return 'explodes';
   if (start === 0) return end > 0 ? 'explodes' : 'vanishes';
   const ratio = end / start;
-  if (ratio < 1e-2) return 'vanishes';
-  if (ratio > 1e2) return 'explodes';
+  if (ratio < 1e-3) return 'vanishes';
+  if (ratio < 1e-1) return 'shrinks';
+  if (ratio > 1e3) return 'explodes';
+  if (ratio > 1e1) return 'grows';
   return 'stays in range';
 }
 
 /**
- * One sentence per scheme. `values` are per layer, first to last; the forward signal travels that way,
- * the backward one (gradients) from the last layer back to the first.
+ * "activations vanish, from 0.5 at layer 1 to 1e-7 at layer 21": `values` are per layer, first to last;
+ * the forward signal travels that way, the backward one (gradients) from the last layer back to the first.
  */
-export function describeSignal(label: string, what: string, values: readonly number[], direction: 'forward' | 'backward'): string {
-  if (values.length === 0) return `${label}: no ${what} reported.`;
+export function signalPhrase(what: string, values: readonly number[], direction: 'forward' | 'backward'): string {
+  if (values.length === 0) return `no ${what} reported`;
   const n = values.length;
   const travel = direction === 'forward' ? [...values] : [...values].reverse();
   const [from, to] = direction === 'forward' ? [1, n] : [n, 1];
-  return `${label}: ${what} ${trendOf(travel)}, from ${formatValue(travel[0])} at layer ${from} to ${formatValue(travel[n - 1])} at layer ${to}.`;
+  return `${what} ${trendOf(travel)}, from ${formatValue(travel[0])} at layer ${from} to ${formatValue(travel[n - 1])} at layer ${to}`;
+}
+
+/** The probe's result for one scheme in a sentence, for screen readers and for anyone skimming. */
+export function describeProbe(label: string, activationStd: readonly number[], gradientStd: readonly number[]): string {
+  return `${label}: ${signalPhrase('activation spread', activationStd, 'forward')}; ${signalPhrase('gradient spread', gradientStd, 'backward')}.`;
 }

@@ -14,7 +14,7 @@ export interface PanelHost {
   /** Ask for a render (batched by Lit). */
   requestUpdate(): void;
   /** Show a problem in the element's alert, marking `field` invalid; null clears it. */
-  report(error: FormError | null): void;
+  report(error: FormError | null, focus?: boolean): void;
   /** Why nothing can be sent to the engine right now (no WebGPU, dataset still loading), or null. */
   blocked(): string | null;
   /** The dataset's shape, once the engine has reported it. */

@@ -35,6 +35,7 @@ export interface LabEndDetail {
 }
 
 const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1'];
+const PERCENT: [number, number] = [0, 100];
 
 export class LabRuns {
   readonly text: LabFormText = defaultLabText();
@@ -83,12 +84,17 @@ export class LabRuns {
     this.host.requestUpdate();
   }
 
+  /** The worker is gone (the element left the page): a run in progress will never report its end. */
+  abandon(): void {
+    if (this.busy) this.status = 'stopped';
+  }
+
   /** The engine's events; the controller re-renders the host once per frame afterwards. */
   onEvent(event: EngineEvent, probeInFlight: boolean): void {
     if (event.type === 'lab-progress' || event.type === 'lab-epoch') this.version++;
     switch (event.type) {
       case 'lab-progress':
-        this.run(event.init)?.losses.push([event.step, event.loss]);
+        event.losses.forEach((loss, i) => this.run(event.init)?.losses.push([event.step + i, loss]));
         break;
       case 'lab-epoch':
         this.run(event.init)?.epochs.push({ epoch: event.epoch, loss: event.loss, accuracy: event.accuracy });
@@ -188,7 +194,7 @@ export class LabRuns {
         </figure>
         <figure part="chart">
           <figcaption>Test accuracy after each epoch</figcaption>
-          <lab-chart id="lab-accuracy-chart" .data=${accuracyData} .series=${this.series()} x-label="epoch" y-label="accuracy (%)" points
+          <lab-chart id="lab-accuracy-chart" .data=${accuracyData} .series=${this.series()} x-label="epoch" y-label="accuracy (%)" points .yRange=${PERCENT}
             label="Test accuracy after each epoch, one line per initializer; the table below lists the numbers."></lab-chart>
         </figure>
       </div>

@@ -75,7 +75,8 @@ export type EngineEvent =
   | { type: 'weights'; bytes: Uint8Array; filename: string }
   | { type: 'weights-imported'; evaluation: Evaluation }
   | { type: 'probe'; id: number; results: ProbeResult[] }
-  | { type: 'lab-progress'; init: string; step: number; loss: number }
+  /** Every step's loss since the last report; `step` is the global step of the first. */
+  | { type: 'lab-progress'; init: string; step: number; losses: number[] }
   | { type: 'lab-epoch'; init: string; epoch: number; loss: number; accuracy: number }
   | { type: 'lab-done' }
   /** A failure; the page stays usable. `field` names the setting at fault when there is one. */

@@ -244,7 +244,7 @@ export class EngineSession {
             const epochs = await trainer.run({
               maxSteps: LAB_SLICE,
               signal: stop.signal,
-              onProgress: (p) => this.post({ type: 'lab-progress', init, step: p.step, loss: p.loss }),
+              onProgress: (p) => this.post({ type: 'lab-progress', init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) }),
             });
             for (const e of epochs) {
               const { accuracy } = await trainer.evaluate();

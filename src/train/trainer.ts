@@ -17,7 +17,7 @@ import type { StepValues } from '../gpu/step-slots.ts';
 import { batchesPerEpoch, packPixels, permutation } from '../data/batches.ts';
 import { checkSameShape, DataError, type Dataset } from '../data/idx.ts';
 import { parseInitializer } from '../init/initializers.ts';
-import { deriveSeed, Rng } from '../init/rng.ts';
+import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
 import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './graph.ts';
 import { imageSetBytes, uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
@@ -58,9 +58,25 @@ export interface EvalResult {
   predictions: Uint32Array;
 }
 
+/** A run's whole state between steps; see Trainer.snapshot(). */
+export interface TrainingState {
+  recipe: Recipe;
+  /** Parameter arena and the optimizer's arenas (Adam: m, v; SGD: momentum), ParamLayout order. */
+  params: Float32Array;
+  optimizer: Float32Array[];
+  /** Epochs finished and steps taken. */
+  epoch: number;
+  step: number;
+  /** The shuffle's state before the interrupted epoch's permutation (or the next one's). */
+  rng: RngState;
+  partialEpoch: { epoch: number; done: number; losses: Float32Array; seconds: number } | null;
+}
+
 /** Book-keeping of one epoch while its steps are submitted and their losses come back. */
 interface EpochRun {
   epoch: number;
+  /** The shuffle's state before this epoch's permutation was drawn (a checkpoint redraws it from here). */
+  rngBefore: RngState;
   submitted: number;
   done: number;
   losses: Float32Array;
@@ -176,8 +192,28 @@ export class Trainer {
     }
   }
 
+  /** A new trainer continuing from `state` (see snapshot()), on any device: a checkpoint's load. */
+  static async resume(ctx: GpuContext, dataset: Dataset, state: TrainingState, options: CreateOptions = {}): Promise<Trainer> {
+    const trainer = await Trainer.create(ctx, dataset, state.recipe, options);
+    try {
+      trainer.restore(state);
+    } catch (error) {
+      trainer.destroy();
+      throw error;
+    }
+    return trainer;
+  }
+
   get dispatchesPerStep(): number {
     return this.graph.step.length;
+  }
+
+  /**
+   * The step's prepared dispatches, in order (for the profiler). Those that read the step uniform take a
+   * slot's dynamic offset; after run(), slot 0 (offset 0) holds a valid step's values.
+   */
+  get stepDispatches(): readonly Dispatch[] {
+    return this.graph.step;
   }
 
   get trainCount(): number {
@@ -295,8 +331,57 @@ export class Trainer {
 
   private beginEpoch(): EpochRun {
     this.epochsBegun++;
+    const rngBefore = this.shuffle.getState();
     this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
-    return { epoch: this.epochsBegun, submitted: 0, done: 0, losses: new Float32Array(this.stepsPerEpoch), seconds: 0, segmentStart: now(), readbacks: 0 };
+    return { epoch: this.epochsBegun, rngBefore, submitted: 0, done: 0, losses: new Float32Array(this.stepsPerEpoch), seconds: 0, segmentStart: now(), readbacks: 0 };
+  }
+
+  /**
+   * Everything that decides the rest of the run, copied back from the GPU: parameters, optimizer state,
+   * counters, the shuffle's random state, and the position inside an interrupted epoch. Take it between
+   * run() calls (run() resolves only once its chunks are done).
+   */
+  async snapshot(): Promise<TrainingState> {
+    this.assertUsable();
+    const floats = this.model.layout.totalFloats;
+    const [params, ...optimizer] = await Promise.all(
+      [this.graph.buffers.params, ...this.graph.buffers.state].map(async (b) => new Float32Array(await readBytes(this.ctx, b, 0, floats * 4))),
+    );
+    const c = this.cursor;
+    return {
+      recipe: { ...this.recipe },
+      params,
+      optimizer,
+      epoch: this.epoch,
+      step: this.step,
+      rng: c ? c.rngBefore : this.shuffle.getState(),
+      partialEpoch: c ? { epoch: c.epoch, done: c.done, losses: c.losses.slice(0, c.done), seconds: c.seconds } : null,
+    };
+  }
+
+  /** Puts this (new) trainer in the state `snapshot()` described; its recipe must have the same shapes. */
+  restore(state: TrainingState): void {
+    this.assertUsable();
+    const floats = this.model.layout.totalFloats;
+    if (state.params.length !== floats || state.optimizer.length !== this.graph.buffers.state.length || state.optimizer.some((o) => o.length !== floats)) {
+      throw new ConfigError(`the saved state does not fit this model (${this.model.widths.join('-')}, ${this.recipe.optimizer})`);
+    }
+    this.ctx.write(this.graph.buffers.params, state.params);
+    state.optimizer.forEach((o, i) => this.ctx.write(this.graph.buffers.state[i], o));
+    Object.assign(this.recipe, state.recipe);
+    this.epoch = state.epoch;
+    this.step = state.step;
+    this.shuffle.setState(state.rng);
+    this.epochsBegun = state.epoch;
+    this.cursor = null;
+    const partial = state.partialEpoch;
+    if (partial) {
+      const run = this.beginEpoch();
+      run.losses.set(partial.losses);
+      run.submitted = run.done = partial.done;
+      run.seconds = partial.seconds;
+      this.cursor = run;
+    }
   }
 
   private finishEpoch(run: EpochRun, seconds: number): EpochResult {

@@ -1,0 +1,196 @@
+/**
+ * `<init-lab>`'s stylesheet. Themed through the same custom properties as `<mlp-trainer>` (--mlp-accent,
+ * --mlp-background, --mlp-foreground, --mlp-font, --mlp-radius), so one page theme covers both.
+ */
+import { css } from 'lit';
+
+export const initLabStyles = css`
+  :host {
+    --_accent: var(--mlp-accent, #0b63ce);
+    --_bg: var(--mlp-background, #fff);
+    --_fg: var(--mlp-foreground, #1d1d1f);
+    --_radius: var(--mlp-radius, 6px);
+    --_line: color-mix(in srgb, var(--_fg) 18%, transparent);
+    display: block;
+    background: var(--_bg);
+    color: var(--_fg);
+    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
+    line-height: 1.4;
+    padding: 1rem;
+    border-radius: var(--_radius);
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  h1 {
+    font-size: 1.4rem;
+    margin: 0 0 0.25rem;
+  }
+  h2 {
+    font-size: 1.1rem;
+    margin: 0 0 0.25rem;
+    color: var(--_accent);
+  }
+  section {
+    border: 1px solid var(--_line);
+    border-radius: var(--_radius);
+    padding: 1rem;
+    margin-top: 1rem;
+  }
+  .lede {
+    margin: 0 0 0.75rem;
+    max-width: 70ch;
+  }
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.75rem;
+    align-items: flex-start;
+  }
+  fieldset {
+    border: 1px solid var(--_line);
+    border-radius: var(--_radius);
+    margin: 0;
+    padding: 0.5rem 0.75rem 0.75rem;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: flex-end;
+  }
+  fieldset[aria-invalid='true'],
+  input[aria-invalid='true'] {
+    outline: 2px solid #c62828;
+    outline-offset: 1px;
+  }
+  legend {
+    font-weight: 600;
+    padding: 0 0.25rem;
+  }
+  .field {
+    display: flex;
+    flex-direction: column;
+    gap: 0.15rem;
+    font-size: 0.9rem;
+  }
+  .field small {
+    opacity: 0.7;
+  }
+  .field input {
+    font: inherit;
+    width: 7rem;
+    padding: 0.25rem 0.4rem;
+    border: 1px solid var(--_line);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+    color: var(--_fg);
+  }
+  #lab-layers {
+    width: 11rem;
+  }
+  .check {
+    display: inline-flex;
+    align-items: center;
+    gap: 0.35rem;
+    font-size: 0.9rem;
+    cursor: pointer;
+  }
+  .check code {
+    font-size: 0.75rem;
+    opacity: 0.65;
+  }
+  .swatch {
+    display: inline-block;
+    width: 0.8em;
+    height: 0.8em;
+    border-radius: 2px;
+    margin-right: 0.3em;
+    vertical-align: -0.05em;
+  }
+  .buttons {
+    display: flex;
+    align-items: center;
+    gap: 0.75rem;
+    flex-basis: 100%;
+  }
+  button {
+    font: inherit;
+    padding: 0.4rem 1rem;
+    border-radius: var(--_radius);
+    border: 1px solid var(--_accent);
+    background: var(--_accent);
+    color: #fff;
+    cursor: pointer;
+  }
+  button:disabled {
+    opacity: 0.45;
+    cursor: default;
+  }
+  button:focus-visible,
+  input:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  #engine-status {
+    margin: 0;
+    font-size: 0.9rem;
+    opacity: 0.8;
+  }
+  #error,
+  .unsupported {
+    margin: 0.5rem 0 0;
+    padding: 0.5rem 0.75rem;
+    border-radius: var(--_radius);
+    border: 1px solid #c62828;
+    background: color-mix(in srgb, #c62828 10%, var(--_bg));
+    white-space: pre-wrap;
+  }
+  .summary {
+    margin: 0.75rem 0 0.25rem;
+  }
+  .summary-list {
+    margin: 0.25rem 0;
+    padding-left: 1.25rem;
+    font-size: 0.9rem;
+  }
+  .charts {
+    display: grid;
+    grid-template-columns: repeat(auto-fit, minmax(min(100%, 340px), 1fr));
+    gap: 1rem;
+    margin-top: 0.5rem;
+  }
+  figure {
+    margin: 0;
+    min-width: 0;
+  }
+  figcaption {
+    font-weight: 600;
+    font-size: 0.9rem;
+    margin-bottom: 0.25rem;
+  }
+  .table-wrap {
+    overflow-x: auto;
+    margin-top: 0.75rem;
+  }
+  table {
+    border-collapse: collapse;
+    font-size: 0.85rem;
+    font-variant-numeric: tabular-nums;
+  }
+  caption {
+    text-align: left;
+    font-weight: 600;
+    padding-bottom: 0.25rem;
+  }
+  th,
+  td {
+    border-bottom: 1px solid var(--_line);
+    padding: 0.2rem 0.6rem;
+    text-align: right;
+    white-space: nowrap;
+  }
+  th[scope='row'],
+  th[scope='colgroup'],
+  th:first-child {
+    text-align: left;
+  }
+`;

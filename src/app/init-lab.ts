@@ -1,0 +1,149 @@
+/**
+ * `<init-lab>`: shows, with the engine's own numbers, that weight initialization decides whether a deep
+ * network trains at all. Two panels share one engine (its own worker, through EngineController):
+ * side-by-side training of one model under several initializers, and a depth probe of a deep ReLU stack at
+ * initialization. Bad input is refused here, with the field named, before anything reaches the worker.
+ *
+ * @fires lab-start - {recipe, inits}: a side-by-side run was sent to the engine.
+ * @fires lab-end - LabEndDetail: it finished, was stopped or failed; carries every run's numbers.
+ * @fires probe-end - ProbeEndDetail: a depth probe came back; carries the stack and its ProbeResult[].
+ * @fires lab-error - {message, field?}: an error was shown (bad input or an engine failure).
+ *
+ * @cssprop --mlp-accent - Buttons, focus rings and headings (default #0b63ce).
+ * @cssprop --mlp-background - Background (default white).
+ * @cssprop --mlp-foreground - Text and chart axes (default #1d1d1f).
+ * @cssprop --mlp-font - Font family (default the system UI font).
+ * @cssprop --mlp-radius - Corner radius of panels and controls (default 6px).
+ * @csspart lab - The side-by-side training panel.
+ * @csspart probe - The depth probe panel.
+ * @csspart probe-results - The probe's summary, charts and table.
+ * @csspart controls - Each panel's form.
+ * @csspart inits - Each fieldset of initializer checkboxes.
+ * @csspart button - Every button.
+ * @csspart chart - Each chart's figure.
+ * @csspart table - Each table's scrolling wrapper.
+ * @csspart status - The engine status line.
+ * @csspart error - The error alert.
+ */
+import { LitElement, html, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { EngineController } from './controller.ts';
+import type { EngineEvent } from './protocol.ts';
+import { DepthProbe } from './depth-probe.ts';
+import { LabRuns } from './lab-runs.ts';
+import { LAB_FIELD_IDS, MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
+import type { PanelHost } from './lab-panel.ts';
+import { initLabStyles } from './init-lab-styles.ts';
+import './lab-chart.ts';
+
+export type { LabEndDetail, LabRun } from './lab-runs.ts';
+export type { ProbeEndDetail } from './depth-probe.ts';
+
+@customElement('init-lab')
+export class InitLab extends LitElement implements PanelHost {
+  static override styles = initLabStyles;
+
+  /** Folder holding MNIST's four IDX files (gzip), relative to the page. Read when the element connects. */
+  @property({ attribute: 'data-url' }) dataUrl = 'mnist/';
+  /** Initial depth (hidden layers) of the probe's stack, 10 to 30. */
+  @property({ type: Number }) depth = 20;
+  /** Initial width of the probe's hidden layers. */
+  @property({ type: Number }) width = 256;
+
+  @state() private shown: FormError | null = null;
+
+  readonly engine: EngineController;
+  private readonly lab = new LabRuns(this);
+  private readonly probe = new DepthProbe(this);
+  private probeInFlight = false;
+
+  constructor() {
+    super();
+    const element = this;
+    this.engine = new EngineController(this, {
+      get dataUrl() {
+        return element.dataUrl;
+      },
+      onEvent: (event) => this.onEngineEvent(event),
+    });
+  }
+
+  get invalidField(): string | null {
+    return this.shown?.field ?? null;
+  }
+
+  /** Shows `error` (null clears it); a refused input also gets the focus, so the fix is one keystroke away. */
+  report(error: FormError | null, focus = true): void {
+    this.shown = error;
+    if (!error) return;
+    this.engine.error = null;
+    this.announce('lab-error', { message: error.message, field: error.field });
+    if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#${error.field}`)?.focus());
+  }
+
+  blocked(): string | null {
+    if (this.engine.unsupported) return this.engine.unsupported;
+    if (this.engine.state === 'error' && !this.engine.ready) return `The engine could not start: ${this.engine.error ?? 'unknown error'}`;
+    if (!this.engine.ready) return 'The engine is still loading the MNIST data; try again in a moment.';
+    return null;
+  }
+
+  shape(): DataShape {
+    const d = this.engine.dataset;
+    return d ? { inputs: d.rows * d.cols, classes: d.classes, train: d.train } : MNIST_SHAPE;
+  }
+
+  announce<T>(type: string, detail: T): void {
+    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    // The controller ends the worker with the element: whatever was in flight will not report back.
+    this.lab.abandon();
+    this.probe.abandon();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('depth')) this.probe.text.depth = String(this.depth);
+    if (changed.has('width')) this.probe.text.width = String(this.width);
+  }
+
+  private onEngineEvent(event: EngineEvent): void {
+    this.probeInFlight = this.probe.running;
+    this.lab.onEvent(event, this.probeInFlight);
+    if (event.type === 'error') {
+      const field = event.field ? (LAB_FIELD_IDS[event.field] ?? null) : null;
+      // The probe reports its own failure through its promise; this shows everything else.
+      if (!this.probeInFlight) this.report({ field: field ?? 'lab-start', message: event.message }, field !== null);
+    }
+  }
+
+  protected override render() {
+    const engine = this.engine;
+    return html`
+      <header>
+        <h1>Weight initialization lab</h1>
+        <p id="engine-status" part="status" role="status">${this.statusText()}</p>
+        ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported">${engine.unsupported}</p>` : ''}
+        ${this.shown ? html`<p id="error" part="error" role="alert">${this.shown.message}</p>` : ''}
+      </header>
+      ${this.lab.render()} ${this.probe.render()}
+    `;
+  }
+
+  private statusText(): string {
+    const engine = this.engine;
+    if (engine.unsupported) return 'WebGPU is not available here.';
+    if (!engine.ready) return engine.state === 'error' ? `The engine failed: ${engine.error ?? 'unknown error'}` : 'Loading the engine and the MNIST data…';
+    const a = engine.adapter;
+    const gpu = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'a GPU' : 'a GPU';
+    return `Ready: ${engine.dataset?.name ?? 'dataset'} loaded, running on ${gpu}${a?.software ? ' (software, slow)' : ''}.`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'init-lab': InitLab;
+  }
+}

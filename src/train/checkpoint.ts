@@ -1,0 +1,92 @@
+/**
+ * Checkpoints: a whole training state (Trainer.snapshot()) as one safetensors file.
+ *
+ * The model's tensors keep the names and layout of PyTorch's nn.Sequential state_dict ('0.weight' (out, in),
+ * '0.bias', '2.weight', ...), so `model.load_state_dict(load_file(path), strict=False)` reads the weights;
+ * the optimizer's moments follow under torch.optim's state names ('optimizer.exp_avg.0.weight',
+ * 'optimizer.exp_avg_sq.0.weight' for Adam, 'optimizer.momentum_buffer.0.weight' for SGD), and everything
+ * else (recipe, counters, random state, position in an interrupted epoch) is JSON in the metadata.
+ */
+import { parseSafetensors, readF32, SafetensorsError, writeSafetensors, type TensorToWrite } from '../data/safetensors.ts';
+import { Mlp } from '../layers/mlp.ts';
+import type { RngState } from '../init/rng.ts';
+import { validateRecipe, type Recipe } from './recipe.ts';
+import type { TrainingState } from './trainer.ts';
+
+const FORMAT = 'webgpu-mlp checkpoint 1';
+
+function stateNames(recipe: Recipe): string[] {
+  return recipe.optimizer === 'adam' ? ['exp_avg', 'exp_avg_sq'] : ['momentum_buffer'];
+}
+
+export function checkpointToSafetensors(state: TrainingState): Uint8Array {
+  const model = new Mlp(state.recipe.layers);
+  const tensors: TensorToWrite[] = [];
+  const add = (prefix: string, arena: Float32Array): void => {
+    for (const v of model.layout.views) tensors.push({ name: prefix + v.name, shape: v.shape, data: arena.subarray(v.offset, v.offset + v.length) });
+  };
+  add('', state.params);
+  stateNames(state.recipe).forEach((name, i) => add(`optimizer.${name}.`, state.optimizer[i]));
+  const partial = state.partialEpoch;
+  if (partial) tensors.push({ name: 'trainer.partial_epoch_losses', shape: [partial.losses.length], data: partial.losses });
+  return writeSafetensors(tensors, {
+    format: 'pt',
+    checkpoint: FORMAT,
+    recipe: JSON.stringify(state.recipe),
+    epoch: String(state.epoch),
+    step: String(state.step),
+    rng: JSON.stringify(state.rng),
+    partial_epoch: JSON.stringify(partial ? { epoch: partial.epoch, done: partial.done, seconds: partial.seconds } : null),
+  });
+}
+
+function json<T>(metadata: Record<string, string>, key: string): T {
+  const text = metadata[key];
+  if (text === undefined) throw new SafetensorsError(`checkpoint metadata has no "${key}"`);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new SafetensorsError(`checkpoint metadata "${key}" is not valid JSON`);
+  }
+}
+
+function count(metadata: Record<string, string>, key: string): number {
+  const value = Number(metadata[key]);
+  if (!Number.isInteger(value) || value < 0) throw new SafetensorsError(`checkpoint metadata "${key}" must be a non-negative integer, got ${JSON.stringify(metadata[key])}`);
+  return value;
+}
+
+/** True when `bytes` hold a checkpoint (rather than weights alone). */
+export function isCheckpoint(bytes: Uint8Array): boolean {
+  try {
+    return parseSafetensors(bytes).metadata.checkpoint === FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+/** Reads a checkpoint back into a TrainingState, checking every tensor's shape against its recipe. */
+export function checkpointFromSafetensors(bytes: Uint8Array): TrainingState {
+  const file = parseSafetensors(bytes);
+  if (file.metadata.checkpoint !== FORMAT) {
+    throw new SafetensorsError(`not a training checkpoint (metadata "checkpoint" should be "${FORMAT}"); load weights-only files as weights`);
+  }
+  const recipe = validateRecipe(json<Recipe>(file.metadata, 'recipe'));
+  const model = new Mlp(recipe.layers);
+  const arena = (prefix: string): Float32Array => {
+    const out = new Float32Array(model.layout.totalFloats);
+    for (const v of model.layout.views) out.set(readF32(file, prefix + v.name, v.shape), v.offset);
+    return out;
+  };
+  const partial = json<{ epoch: number; done: number; seconds: number } | null>(file.metadata, 'partial_epoch');
+  const rng = json<RngState>(file.metadata, 'rng');
+  return {
+    recipe,
+    params: arena(''),
+    optimizer: stateNames(recipe).map((name) => arena(`optimizer.${name}.`)),
+    epoch: count(file.metadata, 'epoch'),
+    step: count(file.metadata, 'step'),
+    rng,
+    partialEpoch: partial ? { ...partial, losses: readF32(file, 'trainer.partial_epoch_losses', [partial.done]) } : null,
+  };
+}
