@@ -3,13 +3,15 @@
  * PyTorch lesson printed: a cost per epoch, the test accuracy and one random test digit with its prediction.
  * Options are parsed by commander; the progress bar is cli-progress (shown only on a terminal).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createNodeContext } from '../src/gpu/node.ts';
 import { loadIdxDataset, loadMnist } from '../src/data/node.ts';
-import { Trainer, deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
-import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipe.ts';
+import { deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
+import { fitWithRecovery } from '../src/train/resilient.ts';
+import { checkpointFromSafetensors, checkpointToSafetensors } from '../src/train/checkpoint.ts';
+import { RECIPES, validateRecipe, type Recipe, type RecipeName } from '../src/train/recipe.ts';
 import { Rng } from '../src/init/rng.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
@@ -51,6 +53,8 @@ const program = new Command()
   .option('--train-limit <n>', 'train on the first n training images only', integer('--train-limit'))
   .option('--data <dir>', 'IDX dataset folder laid out like MNIST (train-images-idx3-ubyte[.gz], ...); default: the bundled MNIST')
   .option('--save <file>', 'write the trained weights as safetensors (PyTorch nn.Sequential state_dict layout)')
+  .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
+  .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
   .showHelpAfterError('(run npm run train -- --help for every option)')
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
@@ -81,46 +85,57 @@ async function main(): Promise<void> {
   };
 
   const dataset = opts.data ? await loadIdxDataset(opts.data) : await loadMnist();
-  const ctx = await createNodeContext({ ...deviceNeeds(dataset, recipe), onWarning: (w) => console.error(`warning: ${w}`) });
-  let trainer: Trainer | undefined;
-  try {
-    trainer = await Trainer.create(ctx, dataset, recipe);
-    const { adapter } = ctx;
-    const adapterName = `${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ' [software]' : ''}`;
-    log(`Adapter: ${adapterName}`);
-    log(`Model: ${recipe.layers.join('-')} ReLU, ${recipe.init} weights, ${recipe.optimizer} lr ${recipe.lr}, batch ${recipe.batch}, ${recipe.epochs} epochs, seed ${recipe.seed}`);
-    log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
+  const resumed = opts.resume ? checkpointFromSafetensors(new Uint8Array(await readFile(opts.resume))) : null;
+  if (resumed && opts.epochs !== undefined) resumed.recipe.epochs = opts.epochs;
+  const runRecipe = resumed ? validateRecipe(resumed.recipe) : recipe;
 
-    const bar = !json && process.stderr.isTTY
-      ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s | eta {eta_formatted}', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
-      : null;
-    const onEpoch = (e: EpochResult): void => {
+  const bar = !json && process.stderr.isTTY
+    ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s | eta {eta_formatted}', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
+  const started = performance.now();
+  const { ctx, trainer } = await fitWithRecovery({
+    makeContext: () => createNodeContext({ ...deviceNeeds(dataset, runRecipe), onWarning: (w) => console.error(`warning: ${w}`) }),
+    dataset,
+    start: resumed ?? recipe,
+    onStart: (ctx, trainer) => {
+      const { adapter } = ctx;
+      log(`Adapter: ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ' [software]' : ''}`);
+      log(`Model: ${runRecipe.layers.join('-')} ReLU, ${runRecipe.init} weights, ${runRecipe.optimizer} lr ${runRecipe.lr}, batch ${runRecipe.batch}, ${runRecipe.epochs} epochs, seed ${runRecipe.seed}`);
+      log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
+      if (resumed) log(`Resumed from ${opts.resume} after epoch ${resumed.epoch}, step ${resumed.step}`);
+    },
+    onProgress: (p) => {
+      if (!bar) return;
+      if (p.stepInEpoch <= p.losses.length) bar.start(p.stepsPerEpoch, 0, { epoch: p.epoch, loss: '-', rate: '-' });
+      bar.update(p.stepInEpoch, { epoch: p.epoch, loss: p.loss.toFixed(4), rate: Math.round(p.samplesPerSecond) });
+    },
+    onEpoch: (e: EpochResult) => {
       bar?.stop();
       log(`Epoch: ${String(e.epoch).padStart(4, '0')} cost = ${e.loss.toFixed(9)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s)`);
       emit({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, samples_per_s: e.samplesPerSecond, readbacks: e.readbacks });
-    };
-    const started = performance.now();
-    await trainer.fit({
-      onEpoch,
-      onProgress: (p) => {
-        if (!bar) return;
-        if (p.stepInEpoch <= p.losses.length) bar.start(p.stepsPerEpoch, 0, { epoch: p.epoch, loss: '-', rate: '-' });
-        bar.update(p.stepInEpoch, { epoch: p.epoch, loss: p.loss.toFixed(4), rate: Math.round(p.samplesPerSecond) });
-      },
-    });
+    },
+    onSnapshot: async (state) => {
+      if (opts.checkpoint) await writeAtomically(opts.checkpoint, checkpointToSafetensors(state));
+    },
+    onRecover: (message) => {
+      bar?.stop();
+      console.error(`warning: ${message}`);
+    },
+  });
+  try {
     const trainSeconds = (performance.now() - started) / 1000;
-
+    const { adapter } = ctx;
     const result = await trainer.evaluate();
     log(`Learning finished in ${trainSeconds.toFixed(1)} s`);
     log(`Accuracy: ${result.accuracy.toFixed(4)} (${result.correct}/${result.count} test images)`);
-    const pick = new Rng(recipe.seed).nextInt(result.count);
+    const pick = new Rng(runRecipe.seed).nextInt(result.count);
     const test = dataset.test;
     const size = test.rows * test.cols;
     log(`Test image ${pick}: label ${test.labels[pick]}, prediction ${result.predictions[pick]}`);
     log(renderDigit(test.pixels.subarray(pick * size, (pick + 1) * size), test.rows, test.cols, { color: Boolean(process.stdout.isTTY) }));
 
     if (opts.save) {
-      await writeFile(opts.save, weightsToSafetensors(trainer.model, await trainer.readParameters(), recipe));
+      await writeAtomically(opts.save, weightsToSafetensors(trainer.model, await trainer.readParameters(), runRecipe));
       log(`Saved weights to ${opts.save} (safetensors, keys ${trainer.model.layout.views.map((v) => v.name).join(', ')})`);
     }
     emit({
@@ -131,13 +146,20 @@ async function main(): Promise<void> {
       adapter: { vendor: adapter.vendor, architecture: adapter.architecture, description: adapter.description, software: adapter.software },
       dispatches_per_step: trainer.dispatchesPerStep,
       gpu_bytes: ctx.bytes(),
-      recipe,
+      recipe: runRecipe,
       saved: opts.save ?? null,
     });
   } finally {
-    trainer?.destroy();
+    trainer.destroy();
     ctx.destroy();
   }
+}
+
+/** Writes through a temporary file and a rename, so an interrupted write never leaves half a file. */
+async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, bytes);
+  await rename(temporary, path);
 }
 
 main().catch((error: unknown) => {

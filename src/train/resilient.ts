@@ -1,0 +1,81 @@
+/**
+ * Training that survives a lost GPU device: a snapshot of the whole run is kept in memory after every epoch
+ * (and before the first), and when the device is lost the run continues from it on a new device. Because a
+ * resumed run equals an uninterrupted one, only the steps since the snapshot are redone and no number changes.
+ */
+import type { GpuContext } from '../gpu/context.ts';
+import type { Dataset } from '../data/idx.ts';
+import type { Recipe } from './recipe.ts';
+import { Trainer, type EpochResult, type Progress, type TrainingState } from './trainer.ts';
+
+export interface ResilientOptions {
+  /** Makes a new context (device); called at the start and after each loss. */
+  makeContext: () => Promise<GpuContext>;
+  dataset: Dataset;
+  /** A recipe to start, or a state (a loaded checkpoint) to continue. */
+  start: Recipe | TrainingState;
+  /** Called once the first trainer is built, before any step. */
+  onStart?: (ctx: GpuContext, trainer: Trainer) => void;
+  onProgress?: (p: Progress) => void;
+  onEpoch?: (e: EpochResult) => void;
+  /** Called with each epoch's snapshot (to write a checkpoint file, say). */
+  onSnapshot?: (state: TrainingState) => void | Promise<void>;
+  /** Called when the device was lost and the run goes on from `state` on a new device. */
+  onRecover?: (message: string, state: TrainingState) => void;
+  /** Losses survived before giving up. */
+  maxRecoveries?: number;
+}
+
+export interface ResilientRun {
+  ctx: GpuContext;
+  trainer: Trainer;
+  epochs: EpochResult[];
+  recoveries: number;
+}
+
+function isState(start: Recipe | TrainingState): start is TrainingState {
+  return 'params' in start;
+}
+
+/** Trains to the end of the recipe; resolves with the live context and trainer (the caller destroys them). */
+export async function fitWithRecovery(options: ResilientOptions): Promise<ResilientRun> {
+  const { dataset, maxRecoveries = 3 } = options;
+  let ctx = await options.makeContext();
+  let trainer: Trainer;
+  try {
+    trainer = isState(options.start) ? await Trainer.resume(ctx, dataset, options.start) : await Trainer.create(ctx, dataset, options.start);
+  } catch (error) {
+    ctx.destroy();
+    throw error;
+  }
+  options.onStart?.(ctx, trainer);
+  let snapshot = await trainer.snapshot();
+  const epochs: EpochResult[] = [];
+  let recoveries = 0;
+  for (;;) {
+    try {
+      while (!trainer.finished) {
+        const done = await trainer.run({ untilEpochEnd: true, onProgress: options.onProgress });
+        for (const e of done) {
+          epochs.push(e);
+          options.onEpoch?.(e);
+        }
+        snapshot = await trainer.snapshot();
+        await options.onSnapshot?.(snapshot);
+      }
+      return { ctx, trainer, epochs, recoveries };
+    } catch (error) {
+      if (!ctx.lost || recoveries >= maxRecoveries) {
+        trainer.destroy();
+        ctx.destroy();
+        throw error;
+      }
+      recoveries++;
+      options.onRecover?.(`${(error as Error).message}; continuing from the snapshot after epoch ${snapshot.epoch} (step ${snapshot.step}) on a new device`, snapshot);
+      trainer.destroy();
+      ctx.destroy();
+      ctx = await options.makeContext();
+      trainer = await Trainer.resume(ctx, dataset, snapshot);
+    }
+  }
+}
