@@ -140,3 +140,33 @@ describe('engine session', () => {
     expect(labEpochs.map((e) => e.init).sort()).toEqual(['normal:0,1', 'xavier-uniform']);
   });
 });
+
+describe('engine session faults', () => {
+  it('keeps the last good weights when the loss stops being finite', async () => {
+    const error = next('error');
+    const paused = next('state', (e) => e.state === 'paused');
+    await send({ type: 'start', recipe: { ...small, init: 'normal:0,1e18' }, evalEachEpoch: false });
+    expect((await error).message).toMatch(/loss became NaN.*weights and optimizer state after epoch 0 are kept/);
+    await paused;
+  });
+
+  it('survives a lost device: reports it, and recovers from the checkpoint on a new device', async () => {
+    // A step of epoch 2 means epoch 1 finished and its snapshot was taken.
+    const secondEpoch = next('progress', (e) => e.progress.epoch === 2);
+    await send({ type: 'start', recipe: { ...small, epochs: 3 }, evalEachEpoch: false });
+    await secondEpoch;
+    const lost = next('device-lost');
+    await send({ type: 'simulate-device-loss' });
+    const event = await lost;
+    expect(event.checkpoint?.epoch).toBeGreaterThanOrEqual(1);
+    expect(event.message).toMatch(/device was lost.*Resume to continue from the checkpoint kept after epoch/);
+    const paused = next('state', (e) => e.state === 'paused');
+    await send({ type: 'recover' });
+    await paused;
+    const finished = next('state', (e) => e.state === 'finished');
+    await send({ type: 'resume' });
+    await finished;
+    const evaluation = events.filter((e): e is Extract<EngineEvent, { type: 'evaluation' }> => e.type === 'evaluation').at(-1)!;
+    expect(evaluation.evaluation.epoch).toBe(3);
+  });
+});

@@ -17,8 +17,8 @@ export interface ConfigFormOptions {
   onField(field: Field, value: string): void;
   onRecipe(name: keyof typeof RECIPES): void;
   onEvalEachEpoch(value: boolean): void;
-  /** The learning rate was committed (change event) during a run. */
-  onLiveLearningRate(value: string): void;
+  /** A field's value was committed (change event: Enter or leaving the field); during a run, only lr. */
+  onCommit(field: Field, value: string): void;
 }
 
 const HINTS: Partial<Record<Field, string>> = {
@@ -63,7 +63,7 @@ export function renderConfigForm(o: ConfigFormOptions): TemplateResult {
         aria-invalid=${invalid(field)}
         aria-describedby=${describedBy(field)}
         @input=${onInput(field)}
-        @change=${field === 'lr' && o.running ? (e: Event) => o.onLiveLearningRate((e.target as HTMLInputElement).value) : nothing}
+        @change=${(e: Event) => o.onCommit(field, (e.target as HTMLInputElement).value)}
       />
       ${hint(field)}
     </div>
@@ -96,7 +96,10 @@ export function renderConfigForm(o: ConfigFormOptions): TemplateResult {
           .value=${o.draft.values.optimizer}
           ?disabled=${o.running}
           aria-invalid=${invalid('optimizer')}
-          @change=${onInput('optimizer')}
+          @change=${(e: Event) => {
+            onInput('optimizer')(e);
+            o.onCommit('optimizer', (e.target as HTMLSelectElement).value);
+          }}
         >
           ${optimizerChoices(o.draft.values.optimizer).map((name) => html`<option value=${name} ?selected=${name === o.draft.values.optimizer}>${name}</option>`)}
         </select>

@@ -55,8 +55,9 @@ export class FieldError extends Error {
 /** validateRecipe names fields as Recipe keys ('biasInit', 'layers[2]'); map them back to the form's fields. */
 const RECIPE_KEY_TO_FIELD: Record<string, Field> = { biasInit: 'bias-init', trainLimit: 'train-limit' };
 
-function fieldOfConfigError(message: string): Field | null {
-  const key = /^([A-Za-z]+)/.exec(message)?.[1] ?? '';
+/** The form field for a name the engine or validateRecipe uses ('lr', 'biasInit', 'layers[2]', 'train-limit'). */
+export function toField(name: string): Field | null {
+  const key = /^([A-Za-z-]+)/.exec(name)?.[1] ?? '';
   const field = RECIPE_KEY_TO_FIELD[key] ?? key;
   return (FIELDS as readonly string[]).includes(field) ? (field as Field) : null;
 }
@@ -71,8 +72,8 @@ function explain(field: Field | null, message: string, values: Record<Field, str
   const allowed = /; allowed: (.*)$/s.exec(message)?.[1];
   if (allowed) {
     const item = /^layers\[(\d+)\]/.exec(message);
-    const where = item ? ` (width number ${Number(item[1]) + 1})` : '';
-    return `${label} (${field})${where}: "${values[field]}" is not allowed; use ${allowed}.`;
+    const what = item ? `width number ${Number(item[1]) + 1} of "${values[field]}"` : `"${values[field]}"`;
+    return `${label} (${field}): ${what} is not allowed; use ${allowed}.`;
   }
   const detail = message.replace(/^[A-Za-z]+:\s*/, '');
   return `${label} (${field}): ${detail}`;
@@ -102,7 +103,7 @@ export function draftToRecipe(draft: Draft, dataset?: DatasetShape | null): Reci
     validateRecipe(recipe);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const field = fieldOfConfigError(error.message);
+    const field = toField(error.message);
     throw new FieldError(field, explain(field, error.message, v));
   }
   if (dataset) {

@@ -5,6 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { styleMap } from 'lit/directives/style-map.js';
 
 @customElement('mlp-confusion-matrix')
 export class ConfusionMatrix extends LitElement {
@@ -14,6 +15,7 @@ export class ConfusionMatrix extends LitElement {
       font: inherit;
       font-variant-numeric: tabular-nums;
       overflow-x: auto;
+      overflow-y: hidden;
     }
     table {
       border-collapse: collapse;
@@ -75,9 +77,10 @@ export class ConfusionMatrix extends LitElement {
   }
 
   private cell(count: number, heat: number, correct: boolean) {
-    const colour = correct ? 'var(--mlp-accent, #2563eb)' : 'var(--mlp-danger, #dc2626)';
+    const colour = correct ? 'var(--mlp-accent, #0b63ce)' : 'var(--mlp-danger, #dc2626)';
     const percent = Math.round(Math.min(1, heat) * 85);
-    const style = count > 0 ? `background: color-mix(in srgb, ${colour} ${percent}%, transparent)` : nothing;
+    // styleMap sets the property through the CSSOM, which a Content-Security-Policy without 'unsafe-inline' allows.
+    const style = styleMap({ background: count > 0 ? `color-mix(in srgb, ${colour} ${percent}%, transparent)` : undefined });
     return html`<td class=${percent > 45 ? 'hot' : nothing} style=${style}>${count}</td>`;
   }
 }

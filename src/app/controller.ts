@@ -55,6 +55,8 @@ export class EngineController implements ReactiveController {
   losses: LossPoint[] = [];
   epochs: EpochResult[] = [];
   evaluations: Evaluation[] = [];
+  /** Set when the GPU device was lost: what happened and the checkpoint recover() continues from. */
+  deviceLost: Extract<EngineEvent, { type: 'device-lost' }> | null = null;
   /** The recipe of the current (or last) run. */
   recipe: Recipe | null = null;
 
@@ -62,7 +64,7 @@ export class EngineController implements ReactiveController {
   private frame = 0;
   private nextId = 1;
   private readonly pending = new Map<number, (event: EngineEvent) => void>();
-  private weightsWaiter: ((bytes: Uint8Array) => void) | null = null;
+  private weightsWaiter: { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void } | null = null;
 
   constructor(private readonly host: ReactiveControllerHost, private readonly options: ControllerOptions) {
     host.addController(this);
@@ -96,6 +98,12 @@ export class EngineController implements ReactiveController {
   }
 
   start(recipe: Recipe, evalEachEpoch = true): void {
+    this.reset(recipe);
+    this.send({ type: 'start', recipe, evalEachEpoch });
+  }
+
+  /** Forgets the last run's curves and results before a new one. */
+  private reset(recipe: Recipe): void {
     this.recipe = recipe;
     this.losses = [];
     this.epochs = [];
@@ -103,8 +111,8 @@ export class EngineController implements ReactiveController {
     this.progress = null;
     this.error = null;
     this.errorField = null;
+    this.deviceLost = null;
     this.stepsTotal = 0;
-    this.send({ type: 'start', recipe, evalEachEpoch });
   }
 
   pause(): void {
@@ -120,12 +128,7 @@ export class EngineController implements ReactiveController {
   }
 
   step(recipe: Recipe): void {
-    if (!this.recipe || this.state === 'finished' || this.state === 'stopped' || this.state === 'idle') {
-      this.recipe = recipe;
-      this.losses = [];
-      this.epochs = [];
-      this.evaluations = [];
-    }
+    if (!this.recipe || this.state === 'finished' || this.state === 'stopped' || this.state === 'idle') this.reset(recipe);
     this.send({ type: 'step', recipe });
   }
 
@@ -142,16 +145,16 @@ export class EngineController implements ReactiveController {
     });
   }
 
-  /** The current weights as a safetensors file. */
+  /** The current weights as a safetensors file; rejects with the engine's message when there are none. */
   exportWeights(): Promise<Uint8Array> {
-    return new Promise((resolve) => {
-      this.weightsWaiter = resolve;
+    return new Promise((resolve, reject) => {
+      this.weightsWaiter = { resolve, reject };
       this.send({ type: 'export-weights' });
     });
   }
 
   importWeights(bytes: Uint8Array, recipe: Recipe): void {
-    this.recipe = recipe;
+    this.reset(recipe);
     this.send({ type: 'import-weights', bytes, recipe });
   }
 
@@ -161,6 +164,17 @@ export class EngineController implements ReactiveController {
       this.pending.set(id, (event) => (event.type === 'probe' ? resolve(event.results) : reject(new Error(event.type === 'error' ? event.message : 'probe failed'))));
       this.send({ type: 'probe', id, layers, inits, batch, seed });
     });
+  }
+
+  /** After a lost device: continue from the checkpoint the engine kept, on a new device. */
+  recover(): void {
+    this.deviceLost = null;
+    this.send({ type: 'recover' });
+  }
+
+  /** Destroys the engine's GPU device, as a driver reset would (to try how a run survives it). */
+  simulateDeviceLoss(): void {
+    this.send({ type: 'simulate-device-loss' });
   }
 
   lab(recipe: Recipe, inits: string[]): void {
@@ -223,13 +237,17 @@ export class EngineController implements ReactiveController {
         break;
       }
       case 'weights':
-        this.weightsWaiter?.(event.bytes);
+        this.weightsWaiter?.resolve(event.bytes);
         this.weightsWaiter = null;
         break;
       case 'prediction':
       case 'probe':
         this.pending.get(event.id)?.(event);
         this.pending.delete(event.id);
+        break;
+      case 'device-lost':
+        this.deviceLost = event;
+        this.error = event.message;
         break;
       case 'error':
         this.error = event.message;
@@ -238,6 +256,8 @@ export class EngineController implements ReactiveController {
           settle(event);
           this.pending.delete(id);
         }
+        this.weightsWaiter?.reject(new Error(event.message));
+        this.weightsWaiter = null;
         break;
     }
     this.options.onEvent?.(event);

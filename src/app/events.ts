@@ -61,10 +61,17 @@ export interface EventSink {
  */
 export class EngineEventMapper {
   private state: RunState = 'loading';
+  /** Whether 'train-start' went out for the current run (a run begun by Step announces on its first Resume). */
+  private announced = false;
   private pendingResult: EpochResult | null = null;
   private earlyEvaluation: Evaluation | null = null;
 
   constructor(private readonly sink: EventSink) {}
+
+  /** The page asked for a new run: its first 'running' announces it even if the previous run was paused. */
+  newRun(): void {
+    this.announced = false;
+  }
 
   handle(event: EngineEvent): void {
     switch (event.type) {
@@ -95,8 +102,8 @@ export class EngineEventMapper {
   private onState(next: RunState): void {
     const previous = this.state;
     this.state = next;
-    const wasActive = previous === 'running' || previous === 'paused';
-    if (next === 'running' && !wasActive) {
+    if (next === 'running' && !this.announced) {
+      this.announced = true;
       const recipe = this.sink.recipe();
       if (recipe) this.sink.emit('train-start', recipe);
     }
@@ -105,6 +112,7 @@ export class EngineEventMapper {
       const evaluation = this.sink.latestEvaluation();
       this.sink.emit('train-end', evaluation ? { state: next, evaluation } : { state: next });
     }
+    if (next !== 'running' && next !== 'paused') this.announced = false;
     if (next === 'error') this.flushEpoch();
   }
 

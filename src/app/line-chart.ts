@@ -84,7 +84,7 @@ export class LineChart extends LitElement {
 
   private options(): uPlot.Options {
     const style = getComputedStyle(this);
-    const accent = style.getPropertyValue('--mlp-accent').trim() || '#2563eb';
+    const accent = style.getPropertyValue('--mlp-accent').trim() || '#0b63ce';
     const ink = style.getPropertyValue('--mlp-foreground').trim() || style.color || '#222';
     const grid = { stroke: 'rgba(127,127,127,0.2)', width: 1 };
     const axis = { stroke: ink, grid, ticks: grid };

@@ -61,7 +61,11 @@ export type Command =
   | { type: 'probe'; id: number; layers: number[]; inits: string[]; batch: number; seed: number }
   /** Initialization lab: train `recipe` once per initializer, interleaved, reporting each run separately. */
   | { type: 'lab'; recipe: Recipe; inits: string[] }
-  | { type: 'lab-stop' };
+  | { type: 'lab-stop' }
+  /** After 'device-lost': a new device, and the run continued from the checkpoint kept in memory. */
+  | { type: 'recover' }
+  /** Destroys the GPU device, as a driver reset would: for testing how a run survives it. */
+  | { type: 'simulate-device-loss' };
 
 export type EngineEvent =
   | { type: 'ready'; adapter: AdapterSummary; dataset: { name: string; train: number; test: number; rows: number; cols: number; classes: number } }
@@ -79,5 +83,7 @@ export type EngineEvent =
   | { type: 'lab-progress'; init: string; step: number; losses: number[] }
   | { type: 'lab-epoch'; init: string; epoch: number; loss: number; accuracy: number }
   | { type: 'lab-done' }
+  /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */
+  | { type: 'device-lost'; message: string; checkpoint: { epoch: number; step: number } | null }
   /** A failure; the page stays usable. `field` names the setting at fault when there is one. */
   | { type: 'error'; message: string; field?: string };

@@ -11,7 +11,7 @@ import { Rng } from '../init/rng.ts';
 import { weightsFromSafetensors, weightsToSafetensors } from '../index.ts';
 import { ConfigError, type Recipe } from '../train/recipe.ts';
 import { freeImages, uploadDataset, type GpuDataset } from '../train/gpu-dataset.ts';
-import { Trainer, type EvalResult, type Progress } from '../train/trainer.ts';
+import { DivergenceError, Trainer, type EvalResult, type Progress, type TrainingState } from '../train/trainer.ts';
 import type { Command, DigitSample, EngineEvent, Evaluation, ProbeResult, RunState } from './protocol.ts';
 
 const MISCLASSIFIED_SHOWN = 48;
@@ -30,6 +30,9 @@ export class EngineSession {
   private pauseRequest: AbortController | null = null;
   private loop: Promise<void> | null = null;
   private lab: { stop: AbortController; done: Promise<void> } | null = null;
+  /** The run's state after its last finished epoch (or its start), kept to survive a lost device or divergence. */
+  private snapshot: TrainingState | null = null;
+  private disposed = false;
 
   constructor(private readonly gpu: GPU | undefined, private readonly post: Post) {}
 
@@ -80,6 +83,11 @@ export class EngineSession {
       case 'lab-stop':
         this.lab?.stop.abort();
         return;
+      case 'recover':
+        return this.recover();
+      case 'simulate-device-loss':
+        this.ready().ctx.device.destroy();
+        return;
     }
   }
 
@@ -94,16 +102,51 @@ export class EngineSession {
       return;
     }
     const dataset = await fetchIdxDataset(dataUrl);
-    const bytes = dataset.train.count * Math.ceil((dataset.train.rows * dataset.train.cols) / 4) * 4;
-    this.ctx = await createContext(this.gpu, { maxStorageBufferBindingSize: bytes, maxBufferSize: bytes });
-    void this.ctx.device.lost.then((info) => {
-      if (info.reason !== 'destroyed') this.fail(new Error(`the GPU device was lost (${info.message || info.reason}); reload the page to start again`));
-    });
     this.dataset = dataset;
-    this.images = uploadDataset(this.ctx, dataset);
+    await this.connect();
     const { train, test } = dataset;
-    this.post({ type: 'ready', adapter: this.ctx.adapter, dataset: { name: dataset.name, train: train.count, test: test.count, rows: train.rows, cols: train.cols, classes: dataset.numClasses } });
+    this.post({ type: 'ready', adapter: this.ready().ctx.adapter, dataset: { name: dataset.name, train: train.count, test: test.count, rows: train.rows, cols: train.cols, classes: dataset.numClasses } });
     this.setState('idle');
+  }
+
+  /** A new device with the dataset uploaded; a loss of it is reported with the checkpoint to resume from. */
+  private async connect(): Promise<void> {
+    const dataset = this.dataset!;
+    const bytes = dataset.train.count * Math.ceil((dataset.train.rows * dataset.train.cols) / 4) * 4;
+    const ctx = await createContext(this.gpu!, { maxStorageBufferBindingSize: bytes, maxBufferSize: bytes });
+    this.ctx = ctx;
+    this.images = uploadDataset(ctx, dataset);
+    void ctx.device.lost.then((info) => {
+      if (this.ctx !== ctx || this.disposed) return;
+      const checkpoint = this.snapshot ? { epoch: this.snapshot.epoch, step: this.snapshot.step } : null;
+      this.pauseRequest?.abort();
+      this.lab?.stop.abort();
+      this.post({
+        type: 'device-lost',
+        message: `The GPU device was lost (${info.message || info.reason}). ${checkpoint ? `Resume to continue from the checkpoint kept after epoch ${checkpoint.epoch} (step ${checkpoint.step}) on a new device.` : 'Start again to train on a new device.'}`,
+        checkpoint,
+      });
+      this.setState('error');
+    });
+  }
+
+  /** After a lost device: a new device, the dataset uploaded again, and the run continued from its snapshot. */
+  private async recover(): Promise<void> {
+    if (!this.ctx?.lost) throw new ConfigError('the GPU device is not lost; there is nothing to recover');
+    await this.stopLoop();
+    this.trainer?.destroy();
+    this.trainer = null;
+    this.ctx.destroy();
+    this.ctx = null;
+    this.images = null;
+    await this.connect();
+    if (this.snapshot) {
+      const { ctx, dataset, images } = this.ready();
+      this.trainer = await Trainer.resume(ctx, dataset, this.snapshot, { images });
+      this.setState('paused');
+    } else {
+      this.setState('idle');
+    }
   }
 
   private async newTrainer(recipe: Recipe): Promise<Trainer> {
@@ -112,6 +155,7 @@ export class EngineSession {
     this.trainer?.destroy();
     this.trainer = null;
     this.trainer = await Trainer.create(ctx, dataset, recipe, { images });
+    this.snapshot = await this.trainer.snapshot();
     return this.trainer;
   }
 
@@ -133,10 +177,19 @@ export class EngineSession {
           for (const result of epochs) {
             if (this.evalEachEpoch || trainer.finished) await this.evaluate(trainer, result.epoch);
           }
+          if (epochs.length > 0) this.snapshot = await trainer.snapshot();
         }
         if (this.trainer === trainer) this.setState(trainer.finished ? 'finished' : this.stopping ? 'stopped' : 'paused');
       } catch (error) {
-        if (this.trainer === trainer) this.fail(error);
+        if (this.trainer !== trainer || this.ctx?.lost) return;
+        if (error instanceof DivergenceError && this.snapshot) {
+          // Keep the last good weights: back to the state after the last finished epoch.
+          trainer.restore(this.snapshot);
+          this.fail(new DivergenceError(`${error.message} The weights and optimizer state after epoch ${this.snapshot.epoch} are kept; lower the learning rate and resume.`));
+          this.setState('paused');
+          return;
+        }
+        this.fail(error);
       }
     })();
   }
@@ -286,6 +339,7 @@ export class EngineSession {
 
   /** Frees everything: trainers, the dataset upload, the device. */
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.lab?.stop.abort();
     await this.lab?.done;
     await this.stopLoop();

@@ -6,9 +6,9 @@ import { css } from 'lit';
 
 export const trainerStyles = css`
   :host {
-    --_accent: var(--mlp-accent, #2563eb);
+    --_accent: var(--mlp-accent, #0b63ce);
     --_bg: var(--mlp-background, #ffffff);
-    --_fg: var(--mlp-foreground, #1f2937);
+    --_fg: var(--mlp-foreground, #1d1d1f);
     --_muted: var(--mlp-muted, #6b7280);
     --_surface: var(--mlp-surface, color-mix(in srgb, var(--_fg) 4%, var(--_bg)));
     --_border: var(--mlp-border, color-mix(in srgb, var(--_fg) 18%, transparent));
@@ -18,7 +18,9 @@ export const trainerStyles = css`
     display: block;
     color: var(--_fg);
     background: var(--_bg);
-    font: var(--mlp-font, 15px/1.45 system-ui, -apple-system, 'Segoe UI', sans-serif);
+    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', sans-serif);
+    font-size: 15px;
+    line-height: 1.45;
     container-type: inline-size;
   }
   :host([hidden]) {
@@ -137,11 +139,20 @@ export const trainerStyles = css`
     font-variant-numeric: tabular-nums;
   }
   .charts,
-  .evaluation,
   .bottom {
     display: grid;
     grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
     gap: var(--_gap);
+  }
+  .evaluation {
+    display: grid;
+    grid-template-columns: minmax(12rem, 1fr) minmax(0, 2fr);
+    gap: var(--_gap);
+  }
+  @container (max-width: 40rem) {
+    .evaluation {
+      grid-template-columns: 1fr;
+    }
   }
   .wide {
     grid-column: 1 / -1;

@@ -4,8 +4,10 @@
  * render into the element's shadow root, so the ids the end-to-end tests use live there.
  */
 import { html, nothing, type TemplateResult } from 'lit';
+import { styleMap } from 'lit/directives/style-map.js';
 import type { EpochResult, Progress } from '../train/trainer.ts';
-import type { LossPoint } from './controller.ts';
+import type { AdapterSummary } from '../gpu/context.ts';
+import type { EngineController, LossPoint } from './controller.ts';
 import type { Evaluation, RunState } from './protocol.ts';
 import type { Series } from './line-chart.ts';
 import './line-chart.ts';
@@ -14,6 +16,14 @@ import './confusion-matrix.ts';
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const percent = (fraction: number, digits = 2) => `${(fraction * 100).toFixed(digits)}%`;
+
+/** "mnist: 60,000 training, 10,000 test images · <adapter>" once the engine is ready; empty before. */
+export function describeEngine(dataset: EngineController['dataset'], adapter: AdapterSummary | null): string {
+  if (!dataset || !adapter) return '';
+  const gpu = adapter.description || [adapter.vendor, adapter.architecture].filter(Boolean).join(' ') || 'GPU';
+  const count = (n: number) => integer.format(n);
+  return `${dataset.name}: ${count(dataset.train)} training, ${count(dataset.test)} test images · ${gpu}${adapter.software ? ' (software)' : ''}`;
+}
 
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '–';
@@ -148,7 +158,7 @@ export function renderProbabilities(probabilities: number[] | null, classes: num
         const p = probabilities?.[digit];
         return html`<li class=${digit === best ? 'best' : nothing}>
           <span class="digit">${digit}</span>
-          <span class="bar" aria-hidden="true"><span style="width: ${((p ?? 0) * 100).toFixed(1)}%"></span></span>
+          <span class="bar" aria-hidden="true"><span style=${styleMap({ width: `${((p ?? 0) * 100).toFixed(1)}%` })}></span></span>
           <span class="value">${p === undefined ? '–' : percent(p, 1)}</span>
         </li>`;
       })}
