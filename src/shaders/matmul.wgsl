@@ -2,7 +2,7 @@
 //
 //   C (M, N) = op(A) (M, K) * op(B) (K, N)            then, as switched on:
 //   + bias[n] (BIAS), max(0, .) (RELU), * (aux[m, n] > 0) (MASK: ReLU backward through the saved activation)
-//   and db[m] = sum_k op(A)[m, k] (BIAS_GRAD: the bias gradient of dW = dZ^T X, from the A tiles already loaded)
+//   and db[m] = sum_k op(A)[m, k] (BIAS_GRAD: the bias gradient of dW = dZ^T X, from the A values already loaded)
 //
 // Layouts (all row-major):
 //   A: (M, K), or (K, M) when A_T                  B: (K, N), or (N, K) when B_T
@@ -11,12 +11,14 @@
 //   B_U8: the same for B with rows indexed by k (the first layer's input in dW = dZ^T X).
 //   C: (M, N)   aux: (M, N)   bias: (N)   db: (M)
 //   A_VEC4 / B_VEC4 / C_VEC4: the contiguous dimension is a multiple of 4, so the buffer is read (written) as
-//   vec4s; otherwise element by element with bounds checks on both dimensions.
+//   vec4s; otherwise element by element with bounds checks.
 //
-// Geometry: one invocation computes an RM x 4 block of C (rows RM*gid.y.., columns 4*gid.x..), stepping K
-// by 4, holding the block in RM vec4 accumulators; no workgroup memory (on the CPU adapter barriers cost more than
-// they save). Dispatch (ceil(N / 4 / WG_X), ceil(M / RM / WG_Y)). Every load and store is bounds-checked, so
-// any M, N, K >= 1 works.
+// Geometry: one invocation computes an 8 x 4 block of C (rows 8*gid.y .. +7, columns 4*gid.x .. +3),
+// stepping K by 4 and holding the block in eight vec4 accumulators. Everything is written out with named
+// variables instead of arrays and loops: on the CPU adapter a dynamically indexed array lives in memory and
+// costs a gather per element, while named variables stay in registers. No workgroup memory either (barriers
+// cost more than they save there). Dispatch (ceil(N / 4 / WG_X), ceil(M / 8 / WG_Y)). Rows past M and
+// columns past N are clamped on load and never stored; steps past K read zeros, so any M, N, K >= 1 works.
 
 override M: u32;
 override N: u32;
@@ -24,8 +26,8 @@ override K: u32;
 override STRIDE: u32 = 0u;
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
-// Rows of C per invocation (4 or 8): more rows reuse each loaded B vector more often.
-const RM: u32 = ${RM}u;
+// K is a multiple of 4, so every step of 4 along K is whole and needs no check.
+const K_ALIGNED: bool = ${K_ALIGNED};
 
 ${STEP}
 
@@ -66,152 +68,221 @@ ${STEP}
 @group(0) @binding(6) var<uniform> step: Step;
 #endif
 
-// Row i of the result holds op(A)[m0 + i, k0 .. k0 + 3].
-fn load_a(m0: u32, k0: u32) -> array<vec4<f32>, RM> {
-  var r: array<vec4<f32>, RM>;
+#if ${A_T}
+#else
+// op(A)[m, k0 .. k0 + 3] for A stored (M, K) (or gathered images); m is already clamped below M.
+fn a_row(m: u32, k0: u32) -> vec4<f32> {
 #if ${A_U8}
-  for (var i = 0u; i < RM; i++) {
-    let m = m0 + i;
-    if (m < M && k0 < K) {
-      r[i] = unpack4x8unorm(A[perm[step.batch_base + m] * STRIDE + k0 / 4u]);
-    }
-  }
-#elif ${A_T}
-  // A is (K, M): read rows k0.. four m at a time, and transpose in registers.
-  for (var j = 0u; j < 4u; j++) {
-    let k = k0 + j;
-    for (var g = 0u; g < RM; g += 4u) {
-      var t = vec4<f32>(0.0);
-#if ${A_VEC4}
-      if (k < K && m0 + g < M) { t = A[(k * M + m0 + g) / 4u]; }
+  return unpack4x8unorm(A[perm[step.batch_base + m] * STRIDE + k0 / 4u]);
+#elif ${A_VEC4}
+  return A[(m * K + k0) / 4u];
 #else
-      for (var c = 0u; c < 4u; c++) {
-        if (k < K && m0 + g + c < M) { t[c] = A[k * M + m0 + g + c]; }
-      }
-#endif
-      r[g][j] = t.x;
-      r[g + 1u][j] = t.y;
-      r[g + 2u][j] = t.z;
-      r[g + 3u][j] = t.w;
-    }
+  var v = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) {
+    if (k0 + c < K) { v[c] = A[m * K + k0 + c]; }
   }
-#else
-  for (var i = 0u; i < RM; i++) {
-    let m = m0 + i;
-#if ${A_VEC4}
-    if (m < M && k0 < K) { r[i] = A[(m * K + k0) / 4u]; }
-#else
-    for (var c = 0u; c < 4u; c++) {
-      if (m < M && k0 + c < K) { r[i][c] = A[m * K + k0 + c]; }
-    }
+  return v;
 #endif
-  }
-#endif
-  return r;
 }
+#endif
 
-// Row j of the result holds op(B)[k0 + j, n0 .. n0 + 3].
-fn load_b(k0: u32, n0: u32) -> array<vec4<f32>, 4> {
-  var r: array<vec4<f32>, 4>;
-#if ${B_U8}
-  for (var j = 0u; j < 4u; j++) {
-    let k = k0 + j;
-    if (k < K && n0 < N) {
-      r[j] = unpack4x8unorm(B[perm[step.batch_base + k] * STRIDE + n0 / 4u]);
-    }
+#if ${A_T}
+// A[k, m0 .. m0 + 3] for A stored (K, M); zeros for k past K.
+fn a_t_row(k: u32, m0: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+#if ${A_VEC4}
+  if (K_ALIGNED || k < K) { v = A[(k * M + min(m0, M - 4u)) / 4u]; }
+#else
+  for (var c = 0u; c < 4u; c++) {
+    if (k < K && m0 + c < M) { v[c] = A[k * M + m0 + c]; }
   }
-#elif ${B_T}
-  // B is (N, K): read rows n0.. over k, then transpose in registers.
-  var t: array<vec4<f32>, 4>;
+#endif
+  return v;
+}
+#endif
+
+#if ${B_T}
+#else
+// op(B)[k, n0 .. n0 + 3] for B stored (K, N) (or gathered images); zeros for k past K.
+fn b_row(k: u32, n0: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+#if ${B_U8}
+  if (K_ALIGNED || k < K) { v = unpack4x8unorm(B[perm[step.batch_base + k] * STRIDE + n0 / 4u]); }
+#elif ${B_VEC4}
+  if (K_ALIGNED || k < K) { v = B[(k * N + n0) / 4u]; }
+#else
+  for (var c = 0u; c < 4u; c++) {
+    if (k < K && n0 + c < N) { v[c] = B[k * N + n0 + c]; }
+  }
+#endif
+  return v;
+}
+#endif
+
+#if ${B_T}
+// B[n, k0 .. k0 + 3] for B stored (N, K); n is already clamped below N.
+fn b_t_row(n: u32, k0: u32) -> vec4<f32> {
+#if ${B_VEC4}
+  return B[(n * K + k0) / 4u];
+#else
+  var v = vec4<f32>(0.0);
+  for (var c = 0u; c < 4u; c++) {
+    if (k0 + c < K) { v[c] = B[n * K + k0 + c]; }
+  }
+  return v;
+#endif
+}
+#endif
+
+// Applies the epilogue to row m, columns n0 .. n0 + 3, and stores what lies inside C.
+fn store_row(m: u32, n0: u32, acc: vec4<f32>) {
+  if (m >= M) {
+    return;
+  }
+  var v = acc;
+#if ${BIAS}
+  for (var c = 0u; c < 4u; c++) {
+    if (n0 + c < N) { v[c] += bias[n0 + c]; }
+  }
+#endif
+#if ${RELU}
+  v = max(v, vec4<f32>(0.0));
+#endif
+#if ${C_VEC4}
+  let at = (m * N + n0) / 4u;
+#if ${MASK}
+  v = select(vec4<f32>(0.0), v, aux[at] > vec4<f32>(0.0));
+#endif
+  C[at] = v;
+#else
   for (var c = 0u; c < 4u; c++) {
     let n = n0 + c;
-#if ${B_VEC4}
-    if (n < N && k0 < K) { t[c] = B[(n * K + k0) / 4u]; }
+    if (n < N) {
+#if ${MASK}
+      C[m * N + n] = select(0.0, v[c], aux[m * N + n] > 0.0);
 #else
-    for (var j = 0u; j < 4u; j++) {
-      if (n < N && k0 + j < K) { t[c][j] = B[n * K + k0 + j]; }
-    }
+      C[m * N + n] = v[c];
 #endif
-  }
-  for (var j = 0u; j < 4u; j++) { r[j] = vec4<f32>(t[0][j], t[1][j], t[2][j], t[3][j]); }
-#else
-  for (var j = 0u; j < 4u; j++) {
-    let k = k0 + j;
-#if ${B_VEC4}
-    if (k < K && n0 < N) { r[j] = B[(k * N + n0) / 4u]; }
-#else
-    for (var c = 0u; c < 4u; c++) {
-      if (k < K && n0 + c < N) { r[j][c] = B[k * N + n0 + c]; }
     }
-#endif
   }
 #endif
-  return r;
+}
+
+fn sum4(v: vec4<f32>) -> f32 {
+  return (v.x + v.y) + (v.z + v.w);
 }
 
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 4u;
-  let m0 = gid.y * RM;
+  let m0 = gid.y * 8u;
   if (m0 >= M || n0 >= N) {
     return;
   }
-  var acc: array<vec4<f32>, RM>;
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  var acc4 = vec4<f32>(0.0);
+  var acc5 = vec4<f32>(0.0);
+  var acc6 = vec4<f32>(0.0);
+  var acc7 = vec4<f32>(0.0);
 #if ${BIAS_GRAD}
-  var row_sum: array<f32, RM>;
+  var sum_lo = vec4<f32>(0.0);
+  var sum_hi = vec4<f32>(0.0);
+#endif
+#if ${B_T}
+  let n_last = N - 1u;
+  let nb0 = min(n0, n_last);
+  let nb1 = min(n0 + 1u, n_last);
+  let nb2 = min(n0 + 2u, n_last);
+  let nb3 = min(n0 + 3u, n_last);
+#endif
+#if ${A_T}
+#else
+  let m_last = M - 1u;
+  let ma0 = min(m0, m_last);
+  let ma1 = min(m0 + 1u, m_last);
+  let ma2 = min(m0 + 2u, m_last);
+  let ma3 = min(m0 + 3u, m_last);
+  let ma4 = min(m0 + 4u, m_last);
+  let ma5 = min(m0 + 5u, m_last);
+  let ma6 = min(m0 + 6u, m_last);
+  let ma7 = min(m0 + 7u, m_last);
 #endif
   for (var k0 = 0u; k0 < K; k0 += 4u) {
-    let a = load_a(m0, k0);
-    let b = load_b(k0, n0);
-    for (var i = 0u; i < RM; i++) {
-      acc[i] = fma(vec4<f32>(a[i].x), b[0], acc[i]);
-      acc[i] = fma(vec4<f32>(a[i].y), b[1], acc[i]);
-      acc[i] = fma(vec4<f32>(a[i].z), b[2], acc[i]);
-      acc[i] = fma(vec4<f32>(a[i].w), b[3], acc[i]);
-    }
+    // a_i = op(A)[m0 + i, k0 .. k0 + 3]
+#if ${A_T}
+    let t0 = a_t_row(k0, m0);
+    let t1 = a_t_row(k0 + 1u, m0);
+    let t2 = a_t_row(k0 + 2u, m0);
+    let t3 = a_t_row(k0 + 3u, m0);
+    let u0 = a_t_row(k0, m0 + 4u);
+    let u1 = a_t_row(k0 + 1u, m0 + 4u);
+    let u2 = a_t_row(k0 + 2u, m0 + 4u);
+    let u3 = a_t_row(k0 + 3u, m0 + 4u);
+    let a0 = vec4<f32>(t0.x, t1.x, t2.x, t3.x);
+    let a1 = vec4<f32>(t0.y, t1.y, t2.y, t3.y);
+    let a2 = vec4<f32>(t0.z, t1.z, t2.z, t3.z);
+    let a3 = vec4<f32>(t0.w, t1.w, t2.w, t3.w);
+    let a4 = vec4<f32>(u0.x, u1.x, u2.x, u3.x);
+    let a5 = vec4<f32>(u0.y, u1.y, u2.y, u3.y);
+    let a6 = vec4<f32>(u0.z, u1.z, u2.z, u3.z);
+    let a7 = vec4<f32>(u0.w, u1.w, u2.w, u3.w);
+#else
+    let a0 = a_row(ma0, k0);
+    let a1 = a_row(ma1, k0);
+    let a2 = a_row(ma2, k0);
+    let a3 = a_row(ma3, k0);
+    let a4 = a_row(ma4, k0);
+    let a5 = a_row(ma5, k0);
+    let a6 = a_row(ma6, k0);
+    let a7 = a_row(ma7, k0);
+#endif
+    // b_j = op(B)[k0 + j, n0 .. n0 + 3]
+#if ${B_T}
+    let s0 = b_t_row(nb0, k0);
+    let s1 = b_t_row(nb1, k0);
+    let s2 = b_t_row(nb2, k0);
+    let s3 = b_t_row(nb3, k0);
+    let b0 = vec4<f32>(s0.x, s1.x, s2.x, s3.x);
+    let b1 = vec4<f32>(s0.y, s1.y, s2.y, s3.y);
+    let b2 = vec4<f32>(s0.z, s1.z, s2.z, s3.z);
+    let b3 = vec4<f32>(s0.w, s1.w, s2.w, s3.w);
+#else
+    let b0 = b_row(k0, n0);
+    let b1 = b_row(k0 + 1u, n0);
+    let b2 = b_row(k0 + 2u, n0);
+    let b3 = b_row(k0 + 3u, n0);
+#endif
+    acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
+    acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
+    acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
+    acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+    acc4 += a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
+    acc5 += a5.x * b0 + a5.y * b1 + a5.z * b2 + a5.w * b3;
+    acc6 += a6.x * b0 + a6.y * b1 + a6.z * b2 + a6.w * b3;
+    acc7 += a7.x * b0 + a7.y * b1 + a7.z * b2 + a7.w * b3;
 #if ${BIAS_GRAD}
-    for (var i = 0u; i < RM; i++) { row_sum[i] += (a[i].x + a[i].y) + (a[i].z + a[i].w); }
+    sum_lo += vec4<f32>(sum4(a0), sum4(a1), sum4(a2), sum4(a3));
+    sum_hi += vec4<f32>(sum4(a4), sum4(a5), sum4(a6), sum4(a7));
 #endif
   }
 #if ${BIAS_GRAD}
   // Every column block computes the row sums; the first one writes them.
   if (n0 == 0u) {
-    for (var i = 0u; i < RM; i++) {
-      if (m0 + i < M) { db[m0 + i] = row_sum[i]; }
+    for (var i = 0u; i < 4u; i++) {
+      if (m0 + i < M) { db[m0 + i] = sum_lo[i]; }
+      if (m0 + 4u + i < M) { db[m0 + 4u + i] = sum_hi[i]; }
     }
   }
 #endif
-  for (var i = 0u; i < RM; i++) {
-    let m = m0 + i;
-    if (m >= M) {
-      break;
-    }
-    var v = acc[i];
-#if ${BIAS}
-    for (var c = 0u; c < 4u; c++) {
-      if (n0 + c < N) { v[c] += bias[n0 + c]; }
-    }
-#endif
-#if ${RELU}
-    v = max(v, vec4<f32>(0.0));
-#endif
-#if ${C_VEC4}
-    let at = (m * N + n0) / 4u;
-#if ${MASK}
-    v = select(vec4<f32>(0.0), v, aux[at] > vec4<f32>(0.0));
-#endif
-    C[at] = v;
-#else
-    for (var c = 0u; c < 4u; c++) {
-      let n = n0 + c;
-      if (n < N) {
-#if ${MASK}
-        if (aux[m * N + n] > 0.0) { C[m * N + n] = v[c]; } else { C[m * N + n] = 0.0; }
-#else
-        C[m * N + n] = v[c];
-#endif
-      }
-    }
-#endif
-  }
+  store_row(m0, n0, acc0);
+  store_row(m0 + 1u, n0, acc1);
+  store_row(m0 + 2u, n0, acc2);
+  store_row(m0 + 3u, n0, acc3);
+  store_row(m0 + 4u, n0, acc4);
+  store_row(m0 + 5u, n0, acc5);
+  store_row(m0 + 6u, n0, acc6);
+  store_row(m0 + 7u, n0, acc7);
 }
