@@ -166,8 +166,18 @@ export class EngineController implements ReactiveController {
     });
   }
 
+  /** What the engine holds on the GPU now (bytes, buffers, pipelines). */
+  stats(): Promise<Extract<EngineEvent, { type: 'stats' }>> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, (event) => (event.type === 'stats' ? resolve(event) : reject(new Error(event.type === 'error' ? event.message : 'stats failed'))));
+      this.send({ type: 'stats', id });
+    });
+  }
+
   /** After a lost device: continue from the checkpoint the engine kept, on a new device. */
   recover(): void {
+    if (this.error === this.deviceLost?.message) this.error = null;
     this.deviceLost = null;
     this.send({ type: 'recover' });
   }
@@ -242,6 +252,7 @@ export class EngineController implements ReactiveController {
         break;
       case 'prediction':
       case 'probe':
+      case 'stats':
         this.pending.get(event.id)?.(event);
         this.pending.delete(event.id);
         break;

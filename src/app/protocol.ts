@@ -65,7 +65,9 @@ export type Command =
   /** After 'device-lost': a new device, and the run continued from the checkpoint kept in memory. */
   | { type: 'recover' }
   /** Destroys the GPU device, as a driver reset would: for testing how a run survives it. */
-  | { type: 'simulate-device-loss' };
+  | { type: 'simulate-device-loss' }
+  /** Report what the engine holds on the GPU now. */
+  | { type: 'stats'; id: number };
 
 export type EngineEvent =
   | { type: 'ready'; adapter: AdapterSummary; dataset: { name: string; train: number; test: number; rows: number; cols: number; classes: number } }
@@ -83,6 +85,8 @@ export type EngineEvent =
   | { type: 'lab-progress'; init: string; step: number; losses: number[] }
   | { type: 'lab-epoch'; init: string; epoch: number; loss: number; accuracy: number }
   | { type: 'lab-done' }
+  /** GPU bytes held (in all and by purpose), live buffers and compiled pipelines. */
+  | { type: 'stats'; id: number; bytes: number; byPurpose: Record<string, number>; buffers: number; pipelines: number }
   /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */
   | { type: 'device-lost'; message: string; checkpoint: { epoch: number; step: number } | null }
   /** A failure; the page stays usable. `field` names the setting at fault when there is one. */

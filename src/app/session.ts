@@ -85,6 +85,12 @@ export class EngineSession {
         return;
       case 'recover':
         return this.recover();
+      case 'stats': {
+        const ctx = this.ctx;
+        const { total, byPurpose } = ctx ? ctx.bytes() : { total: 0, byPurpose: {} };
+        this.post({ type: 'stats', id: command.id, bytes: total, byPurpose, buffers: ctx?.liveBuffers().length ?? 0, pipelines: ctx?.pipelineCount ?? 0 });
+        return;
+      }
       case 'simulate-device-loss':
         this.ready().ctx.device.destroy();
         return;
@@ -123,7 +129,7 @@ export class EngineSession {
       this.lab?.stop.abort();
       this.post({
         type: 'device-lost',
-        message: `The GPU device was lost (${info.message || info.reason}). ${checkpoint ? `Resume to continue from the checkpoint kept after epoch ${checkpoint.epoch} (step ${checkpoint.step}) on a new device.` : 'Start again to train on a new device.'}`,
+        message: `The GPU device was lost (${(info.message || info.reason).replace(/\.+$/, '')}). ${checkpoint ? `Resume to continue from the checkpoint kept after epoch ${checkpoint.epoch} (step ${checkpoint.step}) on a new device.` : 'Start again to train on a new device.'}`,
         checkpoint,
       });
       this.setState('error');

@@ -11,7 +11,7 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const session = new EngineSession(self.navigator.gpu, (event: EngineEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer));
 
-const INTERRUPTS = new Set<Command['type']>(['pause', 'stop', 'lab-stop', 'set-lr']);
+const INTERRUPTS = new Set<Command['type']>(['pause', 'stop', 'lab-stop', 'set-lr', 'stats', 'simulate-device-loss']);
 let queue: Promise<void> = Promise.resolve();
 
 self.addEventListener('message', (message: MessageEvent<Command>) => {
