@@ -86,15 +86,48 @@ function elementCount(shape: number[]): number | null {
 }
 
 function checkShape(shape: unknown, where: string): number[] {
-  if (!Array.isArray(shape)) throw new SafetensorsError(`${where}: shape must be an array, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape)) throw new SafetensorsError(`${where}: shape must be an array, got ${show(shape)}`);
   for (const dim of shape) {
     if (typeof dim !== 'number' || !Number.isSafeInteger(dim) || dim < 0) {
       throw new SafetensorsError(
-        `${where}: shape ${JSON.stringify(shape)} has a dimension that is not a non-negative safe integer: ${JSON.stringify(dim)}`,
+        `${where}: shape ${show(shape)} has a dimension that is not a non-negative safe integer: ${show(dim)}`,
       );
     }
   }
   return shape as number[];
+}
+
+/**
+ * A header value for an error message, as JSON cut to about 100 characters. Written by hand rather than with
+ * JSON.stringify: JSON.parse accepts nesting far deeper than JSON.stringify can recurse (a shape of 5,000
+ * nested arrays made the message itself throw a RangeError), and a hostile value can be megabytes long.
+ * Every level of nesting writes a character, so the recursion stops within the length limit.
+ */
+function show(value: unknown, limit = 100): string {
+  let out = '';
+  const write = (v: unknown): void => {
+    if (out.length > limit) return;
+    if (Array.isArray(v)) {
+      out += '[';
+      for (let i = 0; i < v.length && out.length <= limit; i++) {
+        if (i > 0) out += ',';
+        write(v[i]);
+      }
+      out += ']';
+    } else if (isPlainObject(v)) {
+      out += '{';
+      const keys = Object.keys(v);
+      for (let i = 0; i < keys.length && out.length <= limit; i++) {
+        out += `${i > 0 ? ',' : ''}${JSON.stringify(keys[i].slice(0, limit))}:`;
+        write(v[keys[i]]);
+      }
+      out += '}';
+    } else {
+      out += typeof v === 'string' ? JSON.stringify(v.slice(0, limit + 1)) : String(v);
+    }
+  };
+  write(value);
+  return out.length > limit ? `${out.slice(0, limit - 3)}...` : out;
 }
 
 function formatShape(shape: number[]): string {
@@ -119,7 +152,8 @@ export function parseSafetensors(bytes: Uint8Array, options: { maxHeaderBytes?: 
 
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + n));
+    // ignoreBOM keeps a byte-order mark in the text, so JSON.parse rejects it as the reference reader does.
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes.subarray(8, 8 + n));
   } catch {
     throw new SafetensorsError('header is not valid UTF-8');
   }
@@ -145,7 +179,7 @@ export function parseSafetensors(bytes: Uint8Array, options: { maxHeaderBytes?: 
       }
       for (const [key, value] of Object.entries(entry)) {
         if (typeof value !== 'string') {
-          throw new SafetensorsError(`__metadata__ value for "${key}" must be a string, got ${JSON.stringify(value)}`);
+          throw new SafetensorsError(`__metadata__ value for "${key}" must be a string, got ${show(value)}`);
         }
       }
       // fromEntries defines own properties, so a "__proto__" key stays a plain entry.
@@ -155,14 +189,14 @@ export function parseSafetensors(bytes: Uint8Array, options: { maxHeaderBytes?: 
     const where = `tensor "${name}"`;
     if (!isPlainObject(entry)) throw new SafetensorsError(`${where}: entry must be an object`);
     const { dtype, shape, data_offsets: offsets } = entry;
-    if (!isDtype(dtype)) throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(dtype)}`);
+    if (!isDtype(dtype)) throw new SafetensorsError(`${where}: unknown dtype ${show(dtype)}`);
     const dims = checkShape(shape, where);
     if (
       !Array.isArray(offsets) ||
       offsets.length !== 2 ||
       !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o))
     ) {
-      throw new SafetensorsError(`${where}: data_offsets must be [begin, end] integers, got ${JSON.stringify(offsets)}`);
+      throw new SafetensorsError(`${where}: data_offsets must be [begin, end] integers, got ${show(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (!(begin >= 0 && begin <= end && end <= data.length)) {

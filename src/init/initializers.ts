@@ -286,7 +286,8 @@ const NO_ARGUMENT_PRESETS: Record<string, () => Initializer> = {
 
 /** Parses a specification such as 'he-normal:fan_out' or 'normal:0,0.01'; see GRAMMAR for the forms. */
 export function parseInitializer(text: string): Initializer {
-  const spec = String(text).trim();
+  if (typeof text !== 'string') throw new InitializerError(`an initializer must be text such as "xavier-uniform", got a ${text === null ? 'null' : typeof text}`);
+  const spec = text.trim();
   const colon = spec.indexOf(':');
   const rawName = (colon < 0 ? spec : spec.slice(0, colon)).trim().toLowerCase().replace(/_/g, '-');
   const name = ALIASES[rawName] ?? rawName;

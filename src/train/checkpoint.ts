@@ -73,13 +73,23 @@ export function checkpointFromSafetensors(bytes: Uint8Array): TrainingState {
   }
   const recipe = validateRecipe(json<Recipe>(file.metadata, 'recipe'));
   const model = new Mlp(recipe.layers);
+  // Every tensor is read (and its shape checked) before the arena is allocated, so memory stays bounded
+  // by the file's size whatever widths the metadata claims.
   const arena = (prefix: string): Float32Array => {
+    const tensors = model.layout.views.map((v) => readF32(file, prefix + v.name, v.shape));
     const out = new Float32Array(model.layout.totalFloats);
-    for (const v of model.layout.views) out.set(readF32(file, prefix + v.name, v.shape), v.offset);
+    model.layout.views.forEach((v, i) => out.set(tensors[i], v.offset));
     return out;
   };
   const partial = json<{ epoch: number; done: number; seconds: number } | null>(file.metadata, 'partial_epoch');
   const rng = json<RngState>(file.metadata, 'rng');
+  const words = (rng as { s?: unknown } | null)?.s;
+  if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+    throw new SafetensorsError('checkpoint metadata "rng" must hold four 32-bit words, not all zero');
+  }
+  if (partial !== null && (typeof partial !== 'object' || !Number.isInteger(partial.done) || partial.done < 0 || !Number.isInteger(partial.epoch) || !Number.isFinite(partial.seconds))) {
+    throw new SafetensorsError('checkpoint metadata "partial_epoch" must be null or {epoch, done, seconds}');
+  }
   return {
     recipe,
     params: arena(''),

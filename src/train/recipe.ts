@@ -58,9 +58,19 @@ export class ConfigError extends Error {
   }
 }
 
-/** JSON-like, except that numbers print as themselves: JSON.stringify writes NaN and Infinity as null. */
-const show = (value: unknown): string =>
-  typeof value === 'number' ? String(value) : Array.isArray(value) ? `[${value.map(show).join(',')}]` : JSON.stringify(value) ?? String(value);
+/**
+ * A value for a message: numbers as themselves (JSON.stringify writes NaN and Infinity as null), the rest as
+ * JSON cut to 100 characters; a value too deep or strange to print says so rather than throwing.
+ */
+function show(value: unknown): string {
+  let text: string;
+  try {
+    text = typeof value === 'number' ? String(value) : Array.isArray(value) && value.every((v) => typeof v === 'number') ? `[${value.join(',')}]` : (JSON.stringify(value) ?? String(value));
+  } catch {
+    return `(a ${Array.isArray(value) ? 'list' : typeof value} that cannot be printed)`;
+  }
+  return text.length > 100 ? `${text.slice(0, 97)}...` : text;
+}
 
 function check(ok: boolean, field: string, value: unknown, allowed: string): void {
   if (!ok) throw new ConfigError(`${field} is ${show(value)}; allowed: ${allowed}`);
@@ -72,6 +82,7 @@ const isNum = (v: unknown, lo: number, hi: number, loOpen = false, hiOpen = fals
 
 /** Throws a ConfigError naming the first field that is wrong and what it may be. */
 export function validateRecipe(r: Recipe): Recipe {
+  if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ConfigError(`a recipe must be an object with layers, init, optimizer, lr, ...; got ${show(r)}`);
   check(Array.isArray(r.layers) && r.layers.length >= 2, 'layers', r.layers, 'at least two widths, input first and classes last, e.g. 784,256,256,10');
   r.layers.forEach((w, i) => check(isInt(w, 1, MAX_WIDTH), `layers[${i}]`, w, `an integer from 1 to ${MAX_WIDTH}`));
   for (const field of ['init', 'biasInit'] as const) {
