@@ -36,10 +36,10 @@ export interface MatmulBuffers {
   step?: GPUBufferBinding;
 }
 
-/** Invocations per workgroup along x and y; each invocation computes an 8 x 4 block (rows x columns). */
+/** Invocations per workgroup along x and y; each invocation computes an 8 x 8 block of C. */
 const WG_X = 8;
 const WG_Y = 8;
-const ROWS_PER_INVOCATION = 8;
+const BLOCK = 8;
 
 export function matmulSpec(s: MatmulShape): KernelSpec {
   for (const [name, value] of [['M', s.M], ['N', s.N], ['K', s.K]] as const) {
@@ -82,7 +82,7 @@ export function matmulSpec(s: MatmulShape): KernelSpec {
 }
 
 export function matmulGrid(s: MatmulShape): [number, number, number] {
-  return [Math.ceil(s.N / 4 / WG_X), Math.ceil(s.M / ROWS_PER_INVOCATION / WG_Y), 1];
+  return [Math.ceil(s.N / BLOCK / WG_X), Math.ceil(s.M / BLOCK / WG_Y), 1];
 }
 
 export function prepareMatmul(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string): Promise<Dispatch> {
