@@ -125,10 +125,10 @@ export class InitLab extends LitElement implements PanelHost {
       <header>
         <h1>Weight initialization lab</h1>
         <p id="engine-status" part="status" role="status">${this.statusText()}</p>
-        ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported">${engine.unsupported}</p>` : ''}
+        ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported" role="alert">${engine.unsupported}</p>` : ''}
         ${this.shown ? html`<p id="error" part="error" role="alert">${this.shown.message}</p>` : ''}
       </header>
-      ${this.lab.render()} ${this.probe.render()}
+      ${engine.unsupported ? '' : html`${this.lab.render()} ${this.probe.render()}`}
     `;
   }
 

@@ -15,7 +15,7 @@ import type { Series } from './line-chart.ts';
 import { memo } from './memo.ts';
 import type { EngineEvent, Evaluation, RunState } from './protocol.ts';
 import { SettingsController } from './settings.ts';
-import { renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
+import { renderDeviceLost, renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderProgress } from './trainer-views.ts';
 import { WeightFileError, downloadBytes, readWeightFile } from './weights-io.ts';
@@ -41,13 +41,13 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @csspart controls - The settings form with the run buttons.
  * @csspart settings - The fieldset of settings; each setting is a `field` with an `input`.
  * @csspart toolbar - The row of run buttons.
- * @csspart button - Every button; each also has its own part: start, pause, stop, step, export, clear.
+ * @csspart button - Every button; each also has its own part: start, pause, stop, step, export, clear, recover.
  * @csspart progress - The progress region; progress-bar and progress-text inside it.
  * @csspart charts - The two charts; each is a `card` holding a `chart`.
  * @csspart evaluation - The test digit (`digit`), the confusion matrix and the `misclassified` grid.
  * @csspart pad - The drawing pad and its `probabilities`.
  * @csspart weights - Weight export and import.
- * @csspart error - The error alert. notice: a message about settings that could not be used. unsupported: the no-WebGPU alert.
+ * @csspart error - The error alert, and (also part device-lost) the lost-GPU alert with its Resume button. notice: a message about settings that could not be used. unsupported: the no-WebGPU alert.
  * @cssprop --mlp-accent - Buttons, lines, focus rings, correct cells (default #0b63ce).
  * @cssprop --mlp-background - Background (default white).
  * @cssprop --mlp-foreground - Text and axes (default #1d1d1f).
@@ -136,8 +136,15 @@ export class MlpTrainer extends LitElement {
     this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
     this.hasModel = false;
     this.mapper.newRun();
+    this.reconnectIfLost();
     this.controller.start(recipe, this.runEvaluatesEachEpoch);
     return true;
+  }
+
+  /** After a lost GPU device: continue the run from the engine's checkpoint on a new device (it arrives paused). */
+  recover(): void {
+    this.controller.recover();
+    this.requestUpdate();
   }
 
   pause(): void {
@@ -160,8 +167,14 @@ export class MlpTrainer extends LitElement {
       this.mapper.newRun();
       this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
     }
+    this.reconnectIfLost();
     this.controller.step(recipe);
     return true;
+  }
+
+  /** A new run needs a live device: after a loss, get a new one first (the worker handles commands in order). */
+  private reconnectIfLost(): void {
+    if (this.controller.deviceLost) this.controller.recover();
   }
 
   /** The form's settings as a Recipe; throws a FieldError naming the first wrong one. */
@@ -171,7 +184,7 @@ export class MlpTrainer extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.hasUpdated || CONFIG_PROPERTIES.some((p) => changed.has(p))) this.settings.reset(!this.hasUpdated);
-    this.pad.enabled = this.hasModel && this.controller.ready;
+    this.pad.enabled = this.hasModel && this.controller.ready && !this.controller.deviceLost;
   }
 
   protected override updated(): void {
@@ -186,7 +199,9 @@ export class MlpTrainer extends LitElement {
     }
     const active = c.state === 'running' || c.state === 'paused';
     const canRun = c.ready && c.state !== 'running';
-    const errorMessage = this.localError?.message ?? c.error;
+    const lost = c.deviceLost;
+    // A lost device has its own alert (with the way out); the error region does not repeat its message.
+    const errorMessage = this.localError?.message ?? (lost && c.error === lost.message ? null : c.error);
     const invalid = this.localError ? this.localError.field : c.error ? toField(c.errorField ?? '') : null;
     const classes = c.dataset?.classes ?? 10;
     const notice = this.settings.notice;
@@ -212,6 +227,7 @@ export class MlpTrainer extends LitElement {
             onStep: () => this.step(),
           })}
         </form>
+        ${lost ? renderDeviceLost(lost, () => this.recover()) : nothing}
         ${errorMessage ? html`<div id="error" class="alert" role="alert" part="error">${errorMessage}</div>` : nothing}
         ${renderProgress({ state: c.state, progress: c.progress, stepsTotal: c.stepsTotal, batch: c.recipe?.batch ?? 0 })}
         ${renderCharts({
@@ -225,7 +241,7 @@ export class MlpTrainer extends LitElement {
         <div class="bottom">
           ${renderPad(this.pad, this.probabilities, classes)}
           ${renderWeights({
-            canExport: this.hasModel,
+            canExport: this.hasModel && !this.controller.deviceLost,
             canImport: c.ready && c.state !== 'running',
             onExport: () => void this.exportWeights(),
             onImport: (file) => void this.importWeights(file),

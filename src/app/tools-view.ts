@@ -2,10 +2,10 @@
  * The hands-on parts of <mlp-trainer>'s view, as template functions rendered into its shadow root: the run
  * buttons, the drawing pad with its probability bars, and weight export/import.
  */
-import { html, type TemplateResult } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { ref } from 'lit/directives/ref.js';
 import { PAD_SIZE, type DrawPadController } from './draw-pad.ts';
-import type { RunState } from './protocol.ts';
+import type { EngineEvent, RunState } from './protocol.ts';
 import { renderProbabilities } from './trainer-views.ts';
 
 export interface RunButtonsView {
@@ -31,6 +31,18 @@ export function renderRunButtons(v: RunButtonsView): TemplateResult {
       <button id="stop" type="button" part="button stop" ?disabled=${!active} @click=${() => v.onStop()}>Stop</button>
       <button id="step" type="button" part="button step" ?disabled=${!v.canRun} @click=${() => v.onStep()}>Step</button>
       <span class="hint">${v.summary}</span>
+    </div>
+  `;
+}
+
+/** The lost-device alert; it offers to resume only when the engine kept a checkpoint to resume from. */
+export function renderDeviceLost(lost: Extract<EngineEvent, { type: 'device-lost' }>, onRecover: () => void): TemplateResult {
+  return html`
+    <div id="device-lost" class="alert" role="alert" part="error device-lost">
+      <p>${lost.message}</p>
+      ${lost.checkpoint
+        ? html`<button id="recover" type="button" class="primary" part="button recover" @click=${() => onRecover()}>Resume on a new device</button>`
+        : nothing}
     </div>
   `;
 }

@@ -121,6 +121,17 @@ export const trainerStyles = css`
     background: color-mix(in srgb, var(--_danger) 8%, var(--_bg));
     white-space: pre-wrap;
   }
+  #device-lost {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: center;
+    white-space: normal;
+  }
+  #device-lost p {
+    margin: 0;
+    flex: 1 1 20rem;
+  }
   .notice {
     padding: 0.6rem 0.8rem;
     border-radius: var(--_radius);

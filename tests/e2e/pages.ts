@@ -1,0 +1,119 @@
+/**
+ * Helpers the end-to-end tests share: opening a page of the built site with its problems collected, reading
+ * and waiting for <mlp-trainer>'s state and data-* attributes inside its shadow root (puppeteer's `>>>`
+ * selectors), filling its settings as a person would, and saving screenshots to results/screenshots/.
+ *
+ * Waits poll with generous timeouts instead of sleeping: the adapter is SwiftShader on a shared machine.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'puppeteer-core';
+import { collectProblems, type PageProblems } from './browser.ts';
+
+export const SCREENSHOTS = fileURLToPath(new URL('../../results/screenshots/', import.meta.url));
+
+/** A page of the built site, 1280 px wide, with its console errors, page errors and failed requests collected. */
+export async function openPage(browser: Browser, url: string): Promise<{ page: Page; problems: PageProblems }> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  const problems = collectProblems(page);
+  await page.goto(url, { waitUntil: 'load' });
+  return { page, problems };
+}
+
+/** Saves a screenshot as results/screenshots/<name>.png: the whole page, or only `element` (a selector). */
+export async function screenshot(page: Page, name: string, options: { element?: string } = {}): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = join(SCREENSHOTS, `${name}.png`);
+  if (options.element) {
+    const element = await page.waitForSelector(options.element);
+    if (!element) throw new Error(`no ${options.element} to take a screenshot of`);
+    await element.scrollIntoView();
+    await element.screenshot({ path });
+  } else {
+    await page.screenshot({ path, fullPage: true });
+  }
+  return path;
+}
+
+/** The `state` attribute <mlp-trainer> reflects. */
+export function trainerState(page: Page, host = 'mlp-trainer'): Promise<string | null> {
+  return page.$eval(host, (el) => el.getAttribute('state'));
+}
+
+/** Waits until <mlp-trainer>'s state is one of `states`; the error says which state it was stuck in. */
+export async function waitForState(page: Page, states: string | string[], timeout = 120_000, host = 'mlp-trainer'): Promise<void> {
+  const wanted = Array.isArray(states) ? states : [states];
+  try {
+    await page.waitForFunction(
+      (selector, wanted) => wanted.includes(document.querySelector(selector)?.getAttribute('state') ?? ''),
+      { polling: 100, timeout },
+      host,
+      wanted,
+    );
+  } catch (error) {
+    const error_ = await shadowText(page, '#error').catch(() => null);
+    throw new Error(`${host} did not reach state ${wanted.join(' or ')} within ${timeout} ms: it is ${await trainerState(page, host)}${error_ ? `; #error says: ${error_}` : ''}`, { cause: error });
+  }
+}
+
+/** An attribute of an element in <mlp-trainer>'s shadow root (null when absent, or when there is no such element). */
+export function shadowAttribute(page: Page, id: string, attribute: string, host = 'mlp-trainer'): Promise<string | null> {
+  return page.evaluate((host, id, attribute) => document.querySelector(host)?.shadowRoot?.querySelector(id)?.getAttribute(attribute) ?? null, host, id, attribute);
+}
+
+/** The text of an element in a host's shadow root, or null when it is not there. */
+export function shadowText(page: Page, id: string, host = 'mlp-trainer'): Promise<string | null> {
+  return page.evaluate((host, id) => document.querySelector(host)?.shadowRoot?.querySelector(id)?.textContent?.trim() ?? null, host, id);
+}
+
+/** Waits for a shadow-root element to exist (and, with `attribute`, to carry that attribute); returns its text. */
+export async function waitForShadow(page: Page, id: string, options: { attribute?: string; host?: string; timeout?: number } = {}): Promise<string> {
+  const { attribute, host = 'mlp-trainer', timeout = 60_000 } = options;
+  const handle = await page.waitForFunction(
+    (host, id, attribute) => {
+      const el = document.querySelector(host)?.shadowRoot?.querySelector(id);
+      if (!el || (attribute && !el.hasAttribute(attribute))) return false;
+      return el.textContent?.trim() ?? '';
+    },
+    { polling: 100, timeout },
+    host,
+    id,
+    attribute ?? null,
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** The global step the progress line shows (its data-step). */
+export async function progressStep(page: Page): Promise<number> {
+  return Number(await shadowAttribute(page, '#progress-text', 'data-step'));
+}
+
+/** Waits until the progress line's data-step is at least `step`. */
+export async function waitForStep(page: Page, step: number, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    (step) => Number(document.querySelector('mlp-trainer')?.shadowRoot?.querySelector('#progress-text')?.getAttribute('data-step') ?? 0) >= step,
+    { polling: 100, timeout },
+    step,
+  );
+}
+
+/** Types into one of <mlp-trainer>'s settings as a person would (puppeteer's fill: clear, then type). */
+export async function fillSetting(page: Page, id: string, value: string): Promise<void> {
+  await page.locator(`mlp-trainer >>> #${id}`).fill(value);
+}
+
+/** A tiny run: the first `trainLimit` images, `epochs` epochs of batch 100, test-set evaluation per epoch on or off. */
+export async function fillTinyRun(page: Page, o: { trainLimit: number; epochs: number; evalEachEpoch: boolean }): Promise<void> {
+  await fillSetting(page, 'train-limit', String(o.trainLimit));
+  await fillSetting(page, 'epochs', String(o.epochs));
+  await fillSetting(page, 'batch', '100');
+  const checked = await page.$eval('mlp-trainer >>> #eval-each-epoch', (el) => (el as HTMLInputElement).checked);
+  if (checked !== o.evalEachEpoch) await page.locator('mlp-trainer >>> #eval-each-epoch').click();
+}
+
+/** Clicks a button in <mlp-trainer>'s shadow root once it is enabled. */
+export async function clickButton(page: Page, id: string, host = 'mlp-trainer'): Promise<void> {
+  await page.locator(`${host} >>> #${id}`).setTimeout(60_000).click();
+}
