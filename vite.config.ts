@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { copyVerbatim } from './build/copy-verbatim.ts';
 import { mnistAssets } from './build/mnist-assets.ts';
@@ -9,7 +10,11 @@ export default defineConfig({
   base: './',
   worker: { format: 'es' },
   plugins: [mnistAssets(), copyVerbatim({ 'docs/embed.html': 'docs/embed.html' })],
-  build: { outDir: 'dist' },
+  build: {
+    outDir: 'dist',
+    // The site, and the benchmark page that `npm run bench` drives (bench/index.html).
+    rolldownOptions: { input: { main: fileURLToPath(new URL('index.html', import.meta.url)), bench: fileURLToPath(new URL('bench/index.html', import.meta.url)) } },
+  },
   test: {
     // GPU tests share one software adapter on two cores: run files one at a time so timings stay sane.
     fileParallelism: false,

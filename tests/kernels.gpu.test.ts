@@ -64,8 +64,8 @@ describe('softmax cross-entropy vs float64 reference', () => {
     const slots = new StepSlots(ctx, 2, 'step');
     // Slot 0 is a decoy with another base and slot; the dispatch must read slot 1.
     slots.write([step({ batchBase: 0, lossSlot: 0 }), step({ batchBase: base, lossSlot })]);
-    const bufs = { z: upload('logits', logits), labels: upload('labels', labels), perm: upload('perm', perm), loss: upload('loss log', lossLog) };
-    const dispatch = await prepareSoftmaxCe(ctx, B, C, { logits: bufs.z, labels: bufs.labels, perm: bufs.perm, lossLog: bufs.loss, step: slots.binding() });
+    const bufs = { z: upload('logits', logits), labels: upload('labels', labels), perm: upload('perm', perm), loss: upload('loss log', lossLog), health: upload('health', new Uint32Array(1)) };
+    const dispatch = await prepareSoftmaxCe(ctx, B, C, { logits: bufs.z, labels: bufs.labels, perm: bufs.perm, lossLog: bufs.loss, step: slots.binding(), health: bufs.health });
     await run(ctx, [dispatch], slots.offset(1));
 
     const y = Array.from(perm.subarray(base, base + B), (i) => labels[i]);
@@ -76,6 +76,7 @@ describe('softmax cross-entropy vs float64 reference', () => {
     maxErrors.push(`softmax_ce ${label} ${B}x${C} loss: got ${loss[lossSlot]} want ${want.loss.toPrecision(9)}, rel ${rel.toExponential(2)}`);
     expect(Math.abs(loss[lossSlot] - want.loss), `loss ${loss[lossSlot]} vs ${want.loss}`).toBeLessThanOrEqual(1e-5 * Math.abs(want.loss) + 1e-7);
     expect(Array.from(loss).filter((_, i) => i !== lossSlot)).toEqual(new Array(lossLog.length - 1).fill(-1));
+    expect(Array.from(await readUints(ctx, bufs.health, 0, 1)), 'a finite loss leaves the health flag clear').toEqual([0]);
     Object.values(bufs).forEach((b) => ctx.destroyBuffer(b));
     ctx.destroyBuffer(slots.buffer);
   }
@@ -90,6 +91,33 @@ describe('softmax cross-entropy vs float64 reference', () => {
     logits.fill(-1000, 4 * 10, 5 * 10);
     logits[4 * 10 + 1] = -999;
     await check('±1000', 6, 10, logits);
+  });
+
+  it('a loss that is not finite sets the health flag, and Adam and SGD then leave every parameter as it was', async () => {
+    const B = 4;
+    const C = 3;
+    const logits = uniform(B * C, -1, 1);
+    logits[5] = Number.NaN;
+    const slots = new StepSlots(ctx, 1, 'step');
+    slots.write([step({ stepSize: 1e-3, invSqrtBc2: 1, lr: 0.1, momentum: 0.9 })]);
+    const p0 = uniform(64, -1, 1);
+    const bufs = {
+      z: upload('logits', logits), labels: upload('labels', new Uint32Array(B)), perm: upload('perm', Uint32Array.from({ length: B }, (_, i) => i)),
+      loss: upload('loss log', new Float32Array(1)), health: upload('health', new Uint32Array(1)),
+      p: upload('params', p0), g: upload('grads', uniform(64, -1, 1)), m: upload('m', new Float32Array(64)), v: upload('v', new Float32Array(64)), buf: upload('momentum', new Float32Array(64)),
+    };
+    const dispatches = await Promise.all([
+      prepareSoftmaxCe(ctx, B, C, { logits: bufs.z, labels: bufs.labels, perm: bufs.perm, lossLog: bufs.loss, step: slots.binding(), health: bufs.health }),
+      prepareAdam(ctx, 64, { beta1: 0.9, beta2: 0.999, eps: 1e-8 }, { params: bufs.p, grads: bufs.g, m: bufs.m, v: bufs.v, step: slots.binding(), health: bufs.health }),
+      prepareSgd(ctx, 64, { params: bufs.p, grads: bufs.g, momentum: bufs.buf, step: slots.binding(), health: bufs.health }),
+    ]);
+    await run(ctx, dispatches, slots.offset(0));
+    expect(Number.isFinite((await readFloats(ctx, bufs.loss, 0, 1))[0])).toBe(false);
+    expect(Array.from(await readUints(ctx, bufs.health, 0, 1))).toEqual([1]);
+    expect(Array.from(await readFloats(ctx, bufs.p, 0, 64))).toEqual(Array.from(p0));
+    expect(Array.from(await readFloats(ctx, bufs.m, 0, 64))).toEqual(new Array(64).fill(0));
+    Object.values(bufs).forEach((b) => ctx.destroyBuffer(b));
+    ctx.destroyBuffer(slots.buffer);
   });
 });
 
@@ -115,13 +143,13 @@ describe('optimizers vs float64 reference', () => {
       const p0 = parameters(floats);
       const kind = kinds(floats);
       const g = new Float32Array(floats);
-      const bufs = { p: upload('params', p0), g: upload('grads', g), m: upload('m', new Float32Array(floats)), v: upload('v', new Float32Array(floats)) };
+      const bufs = { p: upload('params', p0), g: upload('grads', g), m: upload('m', new Float32Array(floats)), v: upload('v', new Float32Array(floats)), health: upload('health', new Uint32Array(1)) };
       const slots = new StepSlots(ctx, STEPS, 'step');
       slots.write(Array.from({ length: STEPS }, (_, i) => {
         const t = i + 1;
         return step({ stepSize: hyper.lr / (1 - hyper.beta1 ** t), invSqrtBc2: 1 / Math.sqrt(1 - hyper.beta2 ** t) });
       }));
-      const dispatch = await prepareAdam(ctx, floats, hyper, { params: bufs.p, grads: bufs.g, m: bufs.m, v: bufs.v, step: slots.binding() });
+      const dispatch = await prepareAdam(ctx, floats, hyper, { params: bufs.p, grads: bufs.g, m: bufs.m, v: bufs.v, step: slots.binding(), health: bufs.health });
       const want = { p: Float64Array.from(p0), m: new Float64Array(floats), v: new Float64Array(floats) };
       const err = { p: 0, m: 0, v: 0 };
       for (let t = 1; t <= STEPS; t++) {
@@ -152,12 +180,12 @@ describe('optimizers vs float64 reference', () => {
         const p0 = parameters(floats);
         const kind = kinds(floats);
         const g = new Float32Array(floats);
-        const bufs = { p: upload('params', p0), g: upload('grads', g), buf: upload('momentum', new Float32Array(floats)) };
+        const bufs = { p: upload('params', p0), g: upload('grads', g), buf: upload('momentum', new Float32Array(floats)), health: upload('health', new Uint32Array(1)) };
         // A different learning rate every step, so reading the wrong slot shows.
         const lrs = [0.1, 0.05, 0.02, 0.01];
         const slots = new StepSlots(ctx, lrs.length, 'step');
         slots.write(lrs.map((lr) => step({ lr, momentum })));
-        const dispatch = await prepareSgd(ctx, floats, { params: bufs.p, grads: bufs.g, momentum: bufs.buf, step: slots.binding() });
+        const dispatch = await prepareSgd(ctx, floats, { params: bufs.p, grads: bufs.g, momentum: bufs.buf, step: slots.binding(), health: bufs.health });
         const want = { p: Float64Array.from(p0), buf: new Float64Array(floats) };
         const err = { p: 0, buf: 0 };
         // The float64 sums of |terms| behind each value: bounds on the magnitudes float32 rounded along the way.

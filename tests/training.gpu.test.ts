@@ -139,3 +139,21 @@ describe('training on the GPU', () => {
     expect(ctx.bytes().total).toBe(before);
   });
 });
+
+describe('divergence', () => {
+  it('stops with a message when the loss stops being finite, keeping the weights from before that step', async () => {
+    // Weights of size 1e18 overflow float32 in the logits at the first step.
+    const recipe: Recipe = { ...RECIPES.mlp, init: 'normal:0,1e18', epochs: 1, trainLimit: 2000 };
+    const trainer = await Trainer.create(ctx, mnist, recipe);
+    const losses: number[] = [];
+    const failure = await trainer.fit({ onProgress: (p) => losses.push(...p.losses) }).then(() => null, (error: Error) => error);
+    const weights = await trainer.readParameters();
+    const model = trainer.model;
+    const initial = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));
+    trainer.destroy();
+    expect(failure?.name).toBe('DivergenceError');
+    expect(failure?.message).toMatch(/the loss became (NaN|Infinity|-Infinity) at epoch 1, step \d+: training diverged, and the GPU stopped updating the weights/);
+    // The loss of step 1 was not finite, so no update ever ran: the weights are still the initial ones.
+    expect(Buffer.from(weights.buffer).equals(Buffer.from(initial.buffer))).toBe(true);
+  });
+});

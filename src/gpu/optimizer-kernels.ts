@@ -21,12 +21,12 @@ export function adamSpec(floats: number, h: AdamHyper): KernelSpec {
     source: adamSource,
     defines: {},
     constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps, ONE_MINUS_BETA1: 1 - h.beta1, ONE_MINUS_BETA2: 1 - h.beta2 },
-    bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic'],
+    bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic', 'read'],
   };
 }
 
 export function sgdSpec(floats: number): KernelSpec {
-  return { name: 'sgd', source: sgdSource, defines: {}, constants: { COUNT: floats / 4 }, bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic'] };
+  return { name: 'sgd', source: sgdSource, defines: {}, constants: { COUNT: floats / 4 }, bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic', 'read'] };
 }
 
 function grid(ctx: GpuContext, floats: number): [number, number, number] {
@@ -35,10 +35,10 @@ function grid(ctx: GpuContext, floats: number): [number, number, number] {
 }
 
 /** Arena buffers must hold a multiple of 4 floats (the arena's alignment guarantees 64). */
-export function prepareAdam(ctx: GpuContext, floats: number, h: AdamHyper, b: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; step: GPUBufferBinding }): Promise<Dispatch> {
-  return prepare(ctx, adamSpec(floats, h), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.m }, { buffer: b.v }, b.step], grid(ctx, floats), 'adam');
+export function prepareAdam(ctx: GpuContext, floats: number, h: AdamHyper, b: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer }): Promise<Dispatch> {
+  return prepare(ctx, adamSpec(floats, h), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.m }, { buffer: b.v }, b.step, { buffer: b.health }], grid(ctx, floats), 'adam');
 }
 
-export function prepareSgd(ctx: GpuContext, floats: number, b: { params: GPUBuffer; grads: GPUBuffer; momentum: GPUBuffer; step: GPUBufferBinding }): Promise<Dispatch> {
-  return prepare(ctx, sgdSpec(floats), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.momentum }, b.step], grid(ctx, floats), 'sgd');
+export function prepareSgd(ctx: GpuContext, floats: number, b: { params: GPUBuffer; grads: GPUBuffer; momentum: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer }): Promise<Dispatch> {
+  return prepare(ctx, sgdSpec(floats), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.momentum }, b.step, { buffer: b.health }], grid(ctx, floats), 'sgd');
 }

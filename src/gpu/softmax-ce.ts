@@ -12,7 +12,7 @@ export function softmaxCeSpec(B: number, C: number): KernelSpec {
     source,
     defines: {},
     constants: { B, C },
-    bindings: ['read_write', 'read', 'read', 'read_write', 'uniform_dynamic'],
+    bindings: ['read_write', 'read', 'read', 'read_write', 'uniform_dynamic', 'read_write'],
   };
 }
 
@@ -23,13 +23,15 @@ export interface SoftmaxCeBuffers {
   perm: GPUBuffer;
   lossLog: GPUBuffer;
   step: GPUBufferBinding;
+  /** Set to 1 when the loss is not finite. */
+  health: GPUBuffer;
 }
 
 export function prepareSoftmaxCe(ctx: GpuContext, B: number, C: number, buffers: SoftmaxCeBuffers): Promise<Dispatch> {
   return prepare(
     ctx,
     softmaxCeSpec(B, C),
-    [view(buffers.logits, 0, B * C), { buffer: buffers.labels }, { buffer: buffers.perm }, { buffer: buffers.lossLog }, buffers.step],
+    [view(buffers.logits, 0, B * C), { buffer: buffers.labels }, { buffer: buffers.perm }, { buffer: buffers.lossLog }, buffers.step, { buffer: buffers.health }],
     [1, 1, 1],
     'softmax cross-entropy',
   );

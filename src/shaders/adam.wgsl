@@ -5,6 +5,7 @@
 //   every step t and read from the step's uniform slot (dynamic offset), so many steps share one submit.
 //
 // Bindings: p, g, m, v: (P / 4) vec4 each, the same arena layout (padding between tensors stays zero).
+//           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
 // Geometry: one invocation per vec4; workgroups of 64 laid out over x then y (large arenas exceed 65535 in x).
 
 override COUNT: u32;   // P / 4
@@ -23,11 +24,12 @@ ${STEP}
 @group(0) @binding(2) var<storage, read_write> m: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> v: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> step: Step;
+@group(0) @binding(5) var<storage, read> health: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= COUNT) {
+  if (i >= COUNT || health[0] != 0u) {
     return;
   }
   let grad = g[i];

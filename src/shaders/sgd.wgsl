@@ -3,6 +3,7 @@
 // (momentum 0 is plain SGD; buf then equals g). lr and momentum come from the step's uniform slot.
 //
 // Bindings: p, g, buf: (P / 4) vec4 each, the same arena layout.
+//           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
 // Geometry: one invocation per vec4; workgroups of 64 laid out over x then y.
 
 override COUNT: u32;   // P / 4
@@ -13,11 +14,12 @@ ${STEP}
 @group(0) @binding(1) var<storage, read> g: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> buf: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> step: Step;
+@group(0) @binding(4) var<storage, read> health: array<u32>;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= COUNT) {
+  if (i >= COUNT || health[0] != 0u) {
     return;
   }
   let b = step.momentum * buf[i] + g[i];

@@ -5,6 +5,8 @@
 // Bindings:  z: (B, C) logits, overwritten in place by dz (the logits are not needed after this)
 //            labels: (count) u32, the dataset's labels; y_b = labels[perm[step.batch_base + b]]
 //            loss_log: (steps per epoch) f32; this step writes loss_log[step.loss_slot]
+//            health: (1) u32, set to 1 (and left so) when the loss is not finite: the optimizer kernels then
+//            stop updating, so the weights stay those from before the step that diverged
 // Geometry: one workgroup of WG invocations; invocation i takes rows i, i + WG, ...; the per-row losses are
 // summed in a fixed tree order in workgroup memory, so the result is deterministic.
 
@@ -19,6 +21,7 @@ ${STEP}
 @group(0) @binding(2) var<storage, read> perm: array<u32>;
 @group(0) @binding(3) var<storage, read_write> loss_log: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
+@group(0) @binding(5) var<storage, read_write> health: array<u32>;
 
 var<workgroup> partial: array<f32, WG>;
 
@@ -46,5 +49,10 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     if (lid < width) { partial[lid] += partial[lid + width]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { loss_log[step.loss_slot] = partial[0] * inv_b; }
+  if (lid == 0u) {
+    let loss = partial[0] * inv_b;
+    loss_log[step.loss_slot] = loss;
+    // Infinity and NaN have an all-ones exponent (WGSL has no isnan, and may fold x != x away).
+    if ((bitcast<u32>(loss) & 0x7f800000u) == 0x7f800000u) { health[0] = 1u; }
+  }
 }

@@ -30,6 +30,8 @@ export interface GraphBuffers extends ArenaBuffers {
   /** Ping-pong gradients of hidden pre-activations. */
   dz: [GPUBuffer, GPUBuffer];
   lossLog: GPUBuffer;
+  /** One u32: 1 once a loss was not finite (the optimizer then stops updating). */
+  health: GPUBuffer;
   predictions: GPUBuffer;
   confusion: GPUBuffer;
 }
@@ -80,6 +82,7 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
     logits: f32('logits', rows * C, 'activations'),
     dz: [f32('dz 0', B * maxHidden, 'activations'), f32('dz 1', B * maxHidden, 'activations')],
     lossLog: f32('loss log', stepsPerEpoch, 'metrics'),
+    health: f32('health flag', 1, 'metrics'),
     predictions: f32('predictions', test.count, 'metrics'),
     confusion: f32('confusion', C * C, 'metrics'),
   };
@@ -97,7 +100,7 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
   const dzOf = (l: number): GPUBuffer => (l === L - 1 ? buffers.logits : buffers.dz[l % 2]);
 
   const forward = layers.map((layer, l) => layer.prepareForward(ctx, model.layout, buffers, B, trainInput(l), output(l), 'train'));
-  const loss = prepareSoftmaxCe(ctx, B, C, { logits: buffers.logits, labels: train.labels, perm: train.perm, lossLog: buffers.lossLog, step });
+  const loss = prepareSoftmaxCe(ctx, B, C, { logits: buffers.logits, labels: train.labels, perm: train.perm, lossLog: buffers.lossLog, step, health: buffers.health });
   const backward: Array<Promise<{ layer: number; weightGrad: Dispatch; inputGrad?: Dispatch }>> = [];
   for (let l = L - 1; l >= 0; l--) {
     const weightGrad = layers[l].prepareWeightGrad(ctx, model.layout, buffers, B, trainInput(l), dzOf(l));
@@ -106,8 +109,8 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
   }
   const update =
     recipe.optimizer === 'adam'
-      ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step })
-      : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step });
+      ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health })
+      : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health });
   const evalForward = layers.map((layer, l) => layer.prepareForward(ctx, model.layout, buffers, evalRows, testInput(l), output(l), 'evaluate'));
   const evaluate = prepareEvaluate(ctx, evalRows, C, test.count, {
     logits: buffers.logits,

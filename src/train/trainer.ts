@@ -290,8 +290,8 @@ export class Trainer {
             const bad = losses.findIndex((v) => !Number.isFinite(v));
             if (bad >= 0) {
               failure ??= new DivergenceError(
-                `the loss became ${losses[bad]} at epoch ${run.epoch}, step ${s0 + bad + 1}: training diverged. ` +
-                  `Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
+                `the loss became ${losses[bad]} at epoch ${run.epoch}, step ${s0 + bad + 1}: training diverged, and the GPU ` +
+                  `stopped updating the weights at that step. Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
               );
               return;
             }
@@ -368,6 +368,7 @@ export class Trainer {
     }
     this.ctx.write(this.graph.buffers.params, state.params);
     state.optimizer.forEach((o, i) => this.ctx.write(this.graph.buffers.state[i], o));
+    this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
     Object.assign(this.recipe, state.recipe);
     this.epoch = state.epoch;
     this.step = state.step;
@@ -541,6 +542,7 @@ export class Trainer {
     this.assertUsable();
     if (arena.length !== this.model.layout.totalFloats) throw new ConfigError(`parameter arena has ${arena.length} floats, expected ${this.model.layout.totalFloats}`);
     this.ctx.write(this.graph.buffers.params, arena);
+    this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
     const encoder = this.ctx.device.createCommandEncoder();
     for (const state of this.graph.buffers.state) encoder.clearBuffer(state);
     this.ctx.device.queue.submit([encoder.finish()]);
