@@ -189,7 +189,7 @@ describe('training runs', () => {
     // Weights of order 1e18 overflow the logits on the first step, so the first loss is NaN.
     const run = train(['--train-limit', '300', '--epochs', '1', '--init', 'normal:0,1e18']);
     const line = expectUserError(run);
-    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step \d+: training diverged\./);
+    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step \d+: training diverged, and the GPU stopped updating the weights at that step\./);
     expect(line).toContain('Lower the learning rate (now 0.001)');
     expect(run.stdout).not.toContain('Accuracy');
   });

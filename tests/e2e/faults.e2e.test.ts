@@ -41,8 +41,9 @@ describe('faults met from the UI', () => {
     const { page, problems } = await openPage(chromium.browser, new URL('index.html', server.url).href);
     try {
       await waitForState(page, 'idle', 150_000);
-      // 300 images, 12 epochs of 3 steps, no evaluation until the end: long enough to lose the device mid-run.
-      await fillTinyRun(page, { trainLimit: 300, epochs: 12, evalEachEpoch: false });
+      // 300 images, 40 epochs of 3 steps, no evaluation until the end: long enough (about 10 s on the software
+      // adapter) to lose the device mid-run.
+      await fillTinyRun(page, { trainLimit: 300, epochs: 40, evalEachEpoch: false });
       await clickButton(page, 'start');
       await waitForState(page, 'running', 30_000);
       // Past the first epoch, so the checkpoint is a trained one (the engine keeps one per finished epoch).
@@ -70,7 +71,7 @@ describe('faults met from the UI', () => {
       // The run goes on from the checkpoint: it does not start over at step 0.
       expect(await progressStep(page)).toBeGreaterThanOrEqual(checkpointStep);
       await waitForState(page, 'finished', 150_000);
-      expect(await progressStep(page)).toBe(36);
+      expect(await progressStep(page)).toBe(120);
       expect(await shadowAttribute(page, '#confusion', 'data-total')).toBe('10000');
       expect(Number(await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'))).toBeGreaterThan(0.5);
       // Chromium may log the destroyed device's dropped work as warnings; errors from our code would show here.
