@@ -10,18 +10,21 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuError } from '../gpu/context.ts';
 import { encode, type Dispatch } from '../gpu/dispatch.ts';
-import { prepareMoments } from '../gpu/moments.ts';
-import { StepSlots } from '../gpu/step-slots.ts';
 import { readBytes } from '../gpu/readback.ts';
 import type { StepValues } from '../gpu/step-slots.ts';
-import { batchesPerEpoch, packPixels, permutation } from '../data/batches.ts';
+import { batchesPerEpoch, permutation } from '../data/batches.ts';
 import { checkSameShape, DataError, type Dataset } from '../data/idx.ts';
 import { parseInitializer } from '../init/initializers.ts';
 import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
 import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './graph.ts';
-import { imageSetBytes, uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
+import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
+import { buildPredictor, classify, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
+import { checkLimits } from './limits.ts';
 import { ConfigError, validateRecipe, type Recipe } from './recipe.ts';
+
+export { deviceNeeds } from './limits.ts';
+export type { ProbeStats } from './inspect.ts';
 
 export interface Progress {
   /** 1-based epoch being trained. */
@@ -127,7 +130,7 @@ export class Trainer {
   private destroyed = false;
   /** Free staging buffers for the loss log; one per chunk in flight, plus one being filled. */
   private readonly staging: GPUBuffer[];
-  private predictor: Promise<{ images: GpuImageSet; forward: Dispatch[] }> | null = null;
+  private predictor: Promise<Predictor> | null = null;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -444,91 +447,25 @@ export class Trainer {
     if (pixels.length !== this.train.imageSize) {
       throw new ConfigError(`an image to classify must have ${this.train.imageSize} pixels, got ${pixels.length}`);
     }
-    const predictor = (this.predictor ??= this.buildPredictor());
-    const { images, forward } = await predictor;
-    this.ctx.write(images.pixels, packPixels(pixels, 1, pixels.length).words);
-    const encoder = this.ctx.device.createCommandEncoder({ label: 'predict' });
-    const pass = encoder.beginComputePass();
-    encode(pass, forward, 0);
-    pass.end();
-    this.ctx.device.queue.submit([encoder.finish()]);
-    const logits = new Float32Array(await readBytes(this.ctx, this.graph.buffers.logits, 0, this.model.outputSize * 4));
-    const max = Math.max(...logits);
-    const exps = Array.from(logits, (z) => Math.exp(z - max));
-    const sum = exps.reduce((a, b) => a + b, 0);
-    return exps.map((e) => e / sum);
-  }
-
-  private async buildPredictor(): Promise<{ images: GpuImageSet; forward: Dispatch[] }> {
-    const stride = this.train.strideWords;
-    const images: GpuImageSet = {
-      count: 1,
-      imageSize: this.train.imageSize,
-      strideWords: stride,
-      pixels: this.ctx.createStorage('image to classify', new Uint32Array(stride), 'dataset'),
-      labels: this.train.labels,
-      perm: this.ctx.createStorage('image order', new Uint32Array(1), 'dataset'),
-    };
-    const slots = new StepSlots(this.ctx, 1, 'predict slot');
-    slots.write([{ batchBase: 0, lossSlot: 0, stepSize: 0, invSqrtBc2: 0, lr: 0, momentum: 0 }]);
-    this.owned.push(images.pixels, images.perm, slots.buffer);
-    const { layers, layout } = this.model;
-    const forward = await Promise.all(
-      layers.map((layer, l) =>
-        layer.prepareForward(
-          this.ctx,
-          layout,
-          this.graph.buffers,
-          1,
-          l === 0 ? { kind: 'pixels', pixels: images.pixels, strideWords: stride, perm: images.perm, step: slots.binding() } : { kind: 'activation', buffer: this.graph.buffers.hidden[l - 1] },
-          this.graph.outputOf(l),
-          'predict',
-        ),
-      ),
-    );
-    return { images, forward };
+    this.predictor ??= buildPredictor(this.ctx, this.model, this.graph, this.train).then((p) => {
+      this.owned.push(...p.buffers);
+      return p;
+    });
+    return classify(this.ctx, await this.predictor, this.graph, this.model, pixels);
   }
 
   /**
-   * The depth probe: one forward and backward pass (no update) on a random real training batch, with the
-   * mean and standard deviation of every layer's activations, pre-activation gradients and weight gradients
-   * measured on the GPU. Glorot and Bengio (2010) and He et al. (2015) read these to see a signal vanish or
-   * explode with depth.
+   * The depth probe (see probeStep): activation and gradient statistics of every layer at this point, from
+   * one forward and backward pass on a random real batch, without an update. Call it on a fresh trainer.
    */
-  async probe(): Promise<{ activationStd: number[]; gradientStd: number[]; weightGradientStd: number[] }> {
+  probe(): Promise<ProbeStats> {
     this.assertUsable();
-    const L = this.model.layers.length;
-    const B = this.recipe.batch;
-    const { parts, buffers, outputOf, dzOf } = this.graph;
-    const stats = this.ctx.createBuffer('probe statistics', 3 * L * 2 * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'metrics');
-    try {
-      const moments = (buffer: GPUBuffer, offset: number, count: number, slot: number, label: string): Promise<Dispatch> =>
-        prepareMoments(this.ctx, buffer, offset, count, stats, slot, label);
-      const list: Array<Promise<Dispatch>> = [];
-      this.model.layers.forEach((layer, l) => {
-        list.push(Promise.resolve(parts.forward[l]), moments(outputOf(l), 0, B * layer.fanOut, l, `${layer.label} output`));
-      });
-      list.push(Promise.resolve(parts.loss), moments(dzOf(L - 1), 0, B * this.model.outputSize, L + L - 1, 'logit gradient'));
-      for (const { layer: l, weightGrad, inputGrad } of parts.backward) {
-        const layer = this.model.layers[l];
-        const w = this.model.layout.get(layer.weightName);
-        list.push(Promise.resolve(weightGrad), moments(buffers.grads, w.offset, w.length, 2 * L + l, `${layer.label} weight gradient`));
-        if (inputGrad) list.push(Promise.resolve(inputGrad), moments(dzOf(l - 1), 0, B * layer.fanIn, L + l - 1, `layer ${l - 1} gradient`));
-      }
-      const dispatches = await Promise.all(list);
-      this.ctx.write(this.train.perm, permutation(this.train.count, new Rng(deriveSeed(this.recipe.seed, 2))));
+    const order = permutation(this.train.count, new Rng(deriveSeed(this.recipe.seed, 2)));
+    return probeStep(this.ctx, this.model, this.graph, this.recipe.batch, () => {
+      this.ctx.write(this.train.perm, order);
       this.graph.stepSlots.write([this.stepValues(0, 1)]);
-      const encoder = this.ctx.device.createCommandEncoder({ label: 'probe' });
-      const pass = encoder.beginComputePass();
-      encode(pass, dispatches, this.graph.stepSlots.offset(0));
-      pass.end();
-      this.ctx.device.queue.submit([encoder.finish()]);
-      const values = new Float32Array(await readBytes(this.ctx, stats, 0, 3 * L * 2 * 4));
-      const std = (first: number): number[] => Array.from({ length: L }, (_, l) => values[2 * (first + l) + 1]);
-      return { activationStd: std(0), gradientStd: std(L), weightGradientStd: std(2 * L) };
-    } finally {
-      this.ctx.destroyBuffer(stats);
-    }
+      return this.graph.stepSlots.offset(0);
+    });
   }
 
   /** The parameter arena (see ParamLayout), copied back from the GPU. */
@@ -559,39 +496,5 @@ export class Trainer {
   private assertUsable(): void {
     if (this.destroyed) throw new Error('this trainer was destroyed');
     this.ctx.check();
-  }
-}
-
-/** The largest buffers a run needs, named, so a device can be requested for them and a refusal can say which. */
-function largestBuffers(model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): Array<[string, number]> {
-  const rows = Math.max(recipe.batch, evalRowsFor(model, recipe.batch, dataset.test.count));
-  // Single layers first, so a refusal names the layer that does not fit rather than the arena holding it.
-  return [
-    ...model.layers.flatMap((layer): Array<[string, number]> => [
-      [`${layer.label} weight`, layer.fanIn * layer.fanOut * 4],
-      [`${layer.label} activations (${rows} rows)`, rows * layer.fanOut * 4],
-    ]),
-    [`the parameters (${model.layout.parameterCount} in all)`, model.layout.totalFloats * 4],
-    [`the training images (${trainCount})`, imageSetBytes(dataset.train, trainCount)],
-    [`the test images (${dataset.test.count})`, imageSetBytes(dataset.test, dataset.test.count)],
-  ];
-}
-
-/** What to ask of a device (see requestDevice) for this recipe and dataset. */
-export function deviceNeeds(dataset: Dataset, recipe: Recipe): { maxStorageBufferBindingSize: number; maxBufferSize: number } {
-  validateRecipe(recipe);
-  const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train.count) : dataset.train.count;
-  const bytes = Math.max(...largestBuffers(new Mlp(recipe.layers), recipe, dataset, trainCount).map(([, b]) => b));
-  return { maxStorageBufferBindingSize: bytes, maxBufferSize: bytes };
-}
-
-/** Refuses, before anything is allocated, a run whose buffers exceed what the device allows. */
-function checkLimits(ctx: GpuContext, model: Mlp, recipe: Recipe, dataset: Dataset, trainCount: number): void {
-  const { maxStorageBufferBindingSize: maxBinding, maxBufferSize } = ctx.device.limits;
-  const limit = Math.min(maxBinding, maxBufferSize);
-  for (const [what, bytes] of largestBuffers(model, recipe, dataset, trainCount)) {
-    if (bytes > limit) {
-      throw new ConfigError(`${what} needs ${bytes} bytes in one GPU buffer, but this device allows at most ${limit} (maxStorageBufferBindingSize ${maxBinding}, maxBufferSize ${maxBufferSize})`);
-    }
   }
 }
