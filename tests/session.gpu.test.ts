@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineSession } from '../src/app/session.ts';
@@ -168,5 +169,88 @@ describe('engine session faults', () => {
     await finished;
     const evaluation = events.filter((e): e is Extract<EngineEvent, { type: 'evaluation' }> => e.type === 'evaluation').at(-1)!;
     expect(evaluation.evaluation.epoch).toBe(3);
+  });
+});
+
+/** An unsigned-byte IDX file with the given dimensions and data. */
+function idx(dims: number[], data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(4 + 4 * dims.length + data.length);
+  out[2] = 0x08;
+  out[3] = dims.length;
+  const view = new DataView(out.buffer);
+  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  out.set(data, 4 + 4 * dims.length);
+  return out;
+}
+
+/** `count` 28x28 images whose label (i % 10) is the lit band of rows they show, and their labels. */
+function bands(count: number): { images: Uint8Array; labels: Uint8Array } {
+  const images = new Uint8Array(count * 784);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  labels.forEach((label, i) => images.fill(255, i * 784 + label * 2 * 28 + 28, i * 784 + label * 2 * 28 + 28 * 3));
+  return { images, labels };
+}
+
+function syntheticFiles(): Array<{ name: string; bytes: Uint8Array }> {
+  const train = bands(300);
+  const test = bands(100);
+  return [
+    { name: 'train-images-idx3-ubyte', bytes: idx([300, 28, 28], train.images) },
+    { name: 'train-labels-idx1-ubyte.gz', bytes: new Uint8Array(gzipSync(idx([300], train.labels))) },
+    { name: 't10k-images-idx3-ubyte', bytes: idx([100, 28, 28], test.images) },
+    { name: 't10k-labels-idx1-ubyte', bytes: idx([100], test.labels) },
+  ];
+}
+
+describe('engine session with a dataset of ones own', () => {
+  it('refuses files that are not the four IDX files, naming them, and keeps the dataset and model it had', async () => {
+    let error = next('error');
+    const files = syntheticFiles();
+    await send({ type: 'load-dataset', name: 'bad', files: [{ name: 'notes.txt', bytes: new TextEncoder().encode('hello') }, ...files.slice(1)] });
+    let message = (await error).message;
+    expect(message).toContain('"notes.txt" is not a file of an IDX dataset');
+    expect(message).toContain('train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte');
+
+    error = next('error');
+    await send({ type: 'load-dataset', name: 'bad', files: files.slice(1, 3) });
+    expect((await error).message).toMatch(/^train-images-idx3-ubyte, t10k-labels-idx1-ubyte are missing: expected the four IDX files/);
+
+    error = next('error');
+    await send({ type: 'load-dataset', name: 'bad', files: [{ name: 'train-images-idx3-ubyte', bytes: new TextEncoder().encode('{"not": "idx"}') }, ...files.slice(1)] });
+    expect((await error).message).toMatch(/^train-images-idx3-ubyte: wrong magic number.*not an IDX file/);
+
+    // The model and MNIST are still there.
+    const prediction = next('prediction');
+    await send({ type: 'predict', id: 11, pixels: new Uint8Array(784) });
+    expect((await prediction).probabilities).toHaveLength(10);
+    const evaluated = next('evaluation');
+    await send({ type: 'start', recipe: { ...small, trainLimit: 200, epochs: 1 }, evalEachEpoch: true });
+    expect((await evaluated).evaluation.count).toBe(10000);
+  });
+
+  it('loads four IDX files, reports them ready and trains on them', async () => {
+    const ready = next('ready');
+    const idle = next('state', (e) => e.state === 'idle');
+    await send({ type: 'load-dataset', name: 'bands', files: syntheticFiles() });
+    expect((await ready).dataset).toEqual({ name: 'bands', train: 300, test: 100, rows: 28, cols: 28, classes: 10 });
+    await idle;
+    // The old upload (MNIST, 55 MB) is freed: the GPU holds the new one only (400 images, packed, and labels).
+    const stats = next('stats');
+    await send({ type: 'stats', id: 3 });
+    expect((await stats).byPurpose.dataset).toBeLessThan(400 * (784 + 4) + 1024);
+    const error = next('error');
+    await send({ type: 'predict', id: 12, pixels: new Uint8Array(784) });
+    expect((await error).message).toMatch(/there is no model yet/); // the old model went with the old dataset
+
+    const finished = next('state', (e) => e.state === 'finished');
+    const start = events.length;
+    await send({ type: 'start', recipe: { ...small, trainLimit: 0, epochs: 3 }, evalEachEpoch: true });
+    await finished;
+    const run = events.slice(start);
+    const progress = run.filter((e): e is Extract<EngineEvent, { type: 'progress' }> => e.type === 'progress').at(-1)!;
+    expect(progress.stepsTotal).toBe(3 * 3);
+    const evaluation = run.filter((e): e is Extract<EngineEvent, { type: 'evaluation' }> => e.type === 'evaluation').at(-1)!.evaluation;
+    expect(evaluation.count).toBe(100);
+    expect(evaluation.accuracy).toBeGreaterThan(0.5); // the bands are easy to tell apart
   });
 });

@@ -158,6 +158,16 @@ export class EngineController implements ReactiveController {
     this.send({ type: 'import-weights', bytes, recipe });
   }
 
+  /**
+   * Replaces the engine's dataset with four IDX files (MNIST's names, plain or .gz). The engine answers with
+   * 'ready' (the new dataset; the last run's results are then dropped) or with 'error' (the old one kept).
+   */
+  loadDataset(name: string, files: Array<{ name: string; bytes: Uint8Array }>): void {
+    this.error = null;
+    this.errorField = null;
+    this.send({ type: 'load-dataset', name, files });
+  }
+
   probe(layers: number[], inits: string[], batch: number, seed: number): Promise<ProbeResult[]> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -214,6 +224,16 @@ export class EngineController implements ReactiveController {
     const event = message.data;
     switch (event.type) {
       case 'ready':
+        // A dataset replacing another: the last run, trained on the old one, is gone with it.
+        if (this.dataset) {
+          this.recipe = null;
+          this.losses = [];
+          this.epochs = [];
+          this.evaluations = [];
+          this.progress = null;
+          this.stepsTotal = 0;
+          this.deviceLost = null;
+        }
         this.adapter = event.adapter;
         this.dataset = event.dataset;
         this.state = 'idle';

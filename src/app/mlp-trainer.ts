@@ -13,9 +13,9 @@ import { DrawPadController } from './draw-pad.ts';
 import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventName } from './events.ts';
 import type { Series } from './line-chart.ts';
 import { memo } from './memo.ts';
-import type { EngineEvent, Evaluation, RunState } from './protocol.ts';
+import { MAX_DATASET_BYTES, type EngineEvent, type Evaluation, type RunState } from './protocol.ts';
 import { SettingsController } from './settings.ts';
-import { renderDeviceLost, renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
+import { renderDataset, renderDeviceLost, renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderProgress } from './trainer-views.ts';
 import { WeightFileError, downloadBytes, readWeightFile } from './weights-io.ts';
@@ -30,7 +30,8 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
 /**
  * Trains an MLP on MNIST with WebGPU: settings, run controls, live loss and accuracy charts, the test-set
  * evaluation (a random digit, the misclassified ones, the confusion matrix), a drawing pad classified live,
- * and safetensors weight export/import. Explicit attributes override the `recipe` preset.
+ * safetensors weight export/import, and training on one's own IDX dataset (four files picked from disk, such
+ * as Fashion-MNIST's). Explicit attributes override the `recipe` preset.
  *
  * @fires train-start - A run began training; detail: the Recipe.
  * @fires progress - Training progressed (a few times a second); detail: Progress.
@@ -47,6 +48,7 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @csspart evaluation - The test digit (`digit`), the confusion matrix and the `misclassified` grid.
  * @csspart pad - The drawing pad and its `probabilities`.
  * @csspart weights - Weight export and import.
+ * @csspart dataset - The current dataset and the file input (#dataset-files) for one's own.
  * @csspart error - The error alert, and (also part device-lost) the lost-GPU alert with its Resume button. notice: a message about settings that could not be used. unsupported: the no-WebGPU alert.
  * @cssprop --mlp-accent - Buttons, lines, focus rings, correct cells (default #0b63ce).
  * @cssprop --mlp-background - Background (default white).
@@ -87,6 +89,8 @@ export class MlpTrainer extends LitElement {
   @state() private localError: { message: string; field: Field | null } | null = null;
   @state() private probabilities: number[] | null = null;
   @state() private hasModel = false;
+  /** The engine is reading the user's dataset files, until it answers. */
+  @state() private loadingDataset = false;
 
   private readonly engineOptions: ControllerOptions = { dataUrl: 'mnist/', onEvent: (event) => this.onEngineEvent(event) };
   /** The engine bridge; its fields (losses, evaluations, progress, ...) are the run's live state. */
@@ -246,6 +250,11 @@ export class MlpTrainer extends LitElement {
             onExport: () => void this.exportWeights(),
             onImport: (file) => void this.importWeights(file),
           })}
+          ${renderDataset({
+            dataset: c.dataset,
+            canLoad: c.ready && c.state !== 'running' && !this.loadingDataset,
+            onLoad: (files) => void this.loadDataset(files),
+          })}
         </div>
       </div>
     `;
@@ -265,8 +274,20 @@ export class MlpTrainer extends LitElement {
     if (event.type === 'weights-imported') this.importing = null;
     if (event.type === 'error') {
       // The engine's reasons for refusing a file are about its bytes: say which file they were about.
-      this.localError = this.importing ? { message: `Could not import "${this.importing}": ${event.message}`, field: null } : null;
+      this.localError = this.importing
+        ? { message: `Could not import "${this.importing}": ${event.message}`, field: null }
+        : this.loadingDataset
+          ? { message: `Could not load the dataset (the current one is kept): ${event.message}`, field: null }
+          : null;
       this.importing = null;
+      this.loadingDataset = false;
+    }
+    if (event.type === 'ready') {
+      // A new dataset: the model trained on the old one is gone.
+      this.loadingDataset = false;
+      this.hasModel = false;
+      this.probabilities = null;
+      this.localError = null;
     }
     this.mapper.handle(event);
   }
@@ -337,6 +358,24 @@ export class MlpTrainer extends LitElement {
     this.hasModel = false;
     this.importing = weights.name;
     this.controller.importWeights(weights.bytes, recipe);
+  }
+
+  /** Reads the picked IDX files (refusing more than 256 MB before reading a byte) and hands them to the engine. */
+  private async loadDataset(files: File[]): Promise<void> {
+    const total = files.reduce((sum, file) => sum + file.size, 0);
+    if (total > MAX_DATASET_BYTES) {
+      this.refuse(`The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).`, null);
+      return;
+    }
+    this.loadingDataset = true;
+    try {
+      const named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
+      this.localError = null;
+      this.controller.loadDataset('your dataset', named);
+    } catch (error) {
+      this.loadingDataset = false;
+      this.refuse(`Could not read the files picked: ${error instanceof Error ? error.message : String(error)}`, null);
+    }
   }
 
   private async classify(image: Uint8Array | null): Promise<void> {

@@ -38,11 +38,19 @@ export interface ProbeResult {
   weightGradientStd: number[];
 }
 
+/** The most bytes a user's dataset (its four files together, as given) may have. */
+export const MAX_DATASET_BYTES = 256 * 1024 * 1024;
+
 export type RunState = 'loading' | 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
 
 export type Command =
   /** Load the dataset (once) from `dataUrl` (a folder holding MNIST's four IDX files, .gz) and report ready. */
   | { type: 'init'; dataUrl: string }
+  /**
+   * Replace the dataset with the user's four IDX files (MNIST's names, plain or .gz; 256 MB at most in all).
+   * Answered by 'ready' with the new dataset, or by 'error' with the old one kept.
+   */
+  | { type: 'load-dataset'; name: string; files: Array<{ name: string; bytes: Uint8Array }> }
   /** Build a model for `recipe` and train; `evalEachEpoch` evaluates on the test set after every epoch. */
   | { type: 'start'; recipe: Recipe; evalEachEpoch: boolean }
   | { type: 'pause' }

@@ -6,13 +6,13 @@
 import { createContext } from '../gpu/acquire.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { fetchIdxDataset } from '../data/fetch.ts';
-import type { Dataset } from '../data/idx.ts';
+import { DataError, datasetFromFiles, type Dataset, type NamedFile } from '../data/idx.ts';
 import { Rng } from '../init/rng.ts';
 import { weightsFromSafetensors, weightsToSafetensors } from '../index.ts';
 import { ConfigError, type Recipe } from '../train/recipe.ts';
 import { freeImages, uploadDataset, type GpuDataset } from '../train/gpu-dataset.ts';
 import { DivergenceError, Trainer, type EvalResult, type Progress, type TrainingState } from '../train/trainer.ts';
-import type { Command, DigitSample, EngineEvent, Evaluation, ProbeResult, RunState } from './protocol.ts';
+import { MAX_DATASET_BYTES, type Command, type DigitSample, type EngineEvent, type Evaluation, type ProbeResult, type RunState } from './protocol.ts';
 
 const MISCLASSIFIED_SHOWN = 48;
 /** Steps each lab run takes before the next one gets the GPU. */
@@ -48,6 +48,8 @@ export class EngineSession {
     switch (command.type) {
       case 'init':
         return this.init(command.dataUrl);
+      case 'load-dataset':
+        return this.loadDataset(command.name, command.files);
       case 'start':
         return this.start(command.recipe, command.evalEachEpoch);
       case 'pause':
@@ -110,9 +112,59 @@ export class EngineSession {
     const dataset = await fetchIdxDataset(dataUrl);
     this.dataset = dataset;
     await this.connect();
+    this.postReady();
+  }
+
+  private postReady(): void {
+    const { ctx, dataset } = this.ready();
     const { train, test } = dataset;
-    this.post({ type: 'ready', adapter: this.ready().ctx.adapter, dataset: { name: dataset.name, train: train.count, test: test.count, rows: train.rows, cols: train.cols, classes: dataset.numClasses } });
+    this.post({ type: 'ready', adapter: ctx.adapter, dataset: { name: dataset.name, train: train.count, test: test.count, rows: train.rows, cols: train.cols, classes: dataset.numClasses } });
     this.setState('idle');
+  }
+
+  /**
+   * Replaces the dataset with the user's four IDX files. Everything is checked before anything changes: a
+   * refused file leaves the old dataset, and any run on it, as they were. Once accepted, runs and the lab stop,
+   * the old trainer and upload are freed, and the new dataset is uploaded on the same device.
+   */
+  private async loadDataset(name: string, files: NamedFile[]): Promise<void> {
+    const { ctx } = this.ready();
+    const total = files.reduce((sum, file) => sum + file.bytes.length, 0);
+    if (total > MAX_DATASET_BYTES) {
+      throw new DataError(`the dataset's files are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused`);
+    }
+    const dataset = await datasetFromFiles(files, name);
+    const { maxBufferSize, maxStorageBufferBindingSize } = ctx.device.limits;
+    const limit = Math.min(maxBufferSize, maxStorageBufferBindingSize);
+    for (const set of [dataset.train, dataset.test]) {
+      const bytes = set.count * Math.ceil((set.rows * set.cols) / 4) * 4;
+      if (bytes > limit) throw new DataError(`${set.name}: ${set.count} images of ${set.rows}x${set.cols} take ${(bytes / 2 ** 20).toFixed(1)} MB on the GPU, above this device's ${(limit / 2 ** 20).toFixed(0)} MB per buffer`);
+    }
+    this.lab?.stop.abort();
+    await this.lab?.done;
+    await this.stopLoop();
+    this.trainer?.destroy();
+    this.trainer = null;
+    this.snapshot = null;
+    if (ctx.lost) {
+      // No upload to free on a lost device: a new device, with the new dataset on it.
+      ctx.destroy();
+      this.ctx = null;
+      this.images = null;
+      this.dataset = dataset;
+      await this.connect();
+      this.postReady();
+      return;
+    }
+    // Upload first, free after: should the upload fail, the old dataset is still whole.
+    const images = uploadDataset(ctx, dataset);
+    if (this.images) {
+      freeImages(ctx, this.images.train);
+      freeImages(ctx, this.images.test);
+    }
+    this.images = images;
+    this.dataset = dataset;
+    this.postReady();
   }
 
   /** A new device with the dataset uploaded; a loss of it is reported with the checkpoint to resume from. */

@@ -5,6 +5,7 @@
 import { html, nothing, type TemplateResult } from 'lit';
 import { ref } from 'lit/directives/ref.js';
 import { PAD_SIZE, type DrawPadController } from './draw-pad.ts';
+import type { EngineController } from './controller.ts';
 import type { EngineEvent, RunState } from './protocol.ts';
 import { renderProbabilities } from './trainer-views.ts';
 
@@ -103,6 +104,40 @@ export function renderWeights(v: WeightsView): TemplateResult {
         <label for="import">Import weights (.safetensors, up to 64 MB)</label>
         <input id="import" type="file" accept=".safetensors,application/octet-stream" part="input" ?disabled=${!v.canImport} @change=${picked} />
       </div>
+    </section>
+  `;
+}
+
+export interface DatasetView {
+  /** The dataset the engine holds now (null while it loads the first one). */
+  dataset: EngineController['dataset'];
+  /** No run is going and no dataset is being read: files may be picked. */
+  canLoad: boolean;
+  onLoad(files: File[]): void;
+}
+
+const integer = new Intl.NumberFormat('en-US');
+
+/** Training on one's own IDX dataset (Fashion-MNIST's four files, say) instead of MNIST. */
+export function renderDataset(v: DatasetView): TemplateResult {
+  const picked = (event: Event) => {
+    const input = event.target as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    input.value = ''; // so that picking the same files again is a change too
+    if (files.length > 0) v.onLoad(files);
+  };
+  const d = v.dataset;
+  return html`
+    <section class="card" part="dataset" aria-labelledby="dataset-title">
+      <h3 id="dataset-title">Dataset</h3>
+      <p id="dataset-summary" class="hint">
+        ${d ? `${d.name}: ${integer.format(d.train)} training and ${integer.format(d.test)} test images of ${d.rows}×${d.cols}, ${d.classes} classes.` : 'Loading…'}
+      </p>
+      <div class="field">
+        <label for="dataset-files">Your own dataset: the four IDX files (MNIST layout, plain or .gz)</label>
+        <input id="dataset-files" type="file" multiple part="input" ?disabled=${!v.canLoad} @change=${picked} />
+      </div>
+      <p class="hint">train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; up to 256 MB in all. Labels 0 to 9.</p>
     </section>
   `;
 }

@@ -187,3 +187,55 @@ export function checkSameShape(train: ImageSet, test: ImageSet): void {
     );
   }
 }
+
+/** A file as the page hands it over: its name (a path's folders are ignored) and its bytes. */
+export interface NamedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+const ROLES = [
+  ['trainImages', IDX_FILE_NAMES.trainImages],
+  ['trainLabels', IDX_FILE_NAMES.trainLabels],
+  ['testImages', IDX_FILE_NAMES.testImages],
+  ['testLabels', IDX_FILE_NAMES.testLabels],
+] as const;
+
+/**
+ * A dataset from its four IDX files, told apart by name (IDX_FILE_NAMES, each plain or ending in .gz), as a
+ * user picks them from disk. Throws a DataError naming the files that are not the dataset's, missing or
+ * given twice, or whose contents are wrong.
+ */
+export async function datasetFromFiles(files: NamedFile[], name: string, numClasses = 10): Promise<Dataset> {
+  const expected = `expected the four IDX files ${ROLES.map(([, file]) => file).join(', ')} (each plain or .gz)`;
+  const found = new Map<(typeof ROLES)[number][0], NamedFile>();
+  const unknown: string[] = [];
+  for (const file of files) {
+    const base = file.name.split(/[\\/]/).pop() ?? file.name;
+    const role = ROLES.find(([, idx]) => base === idx || base === `${idx}.gz`)?.[0];
+    if (!role) {
+      unknown.push(`"${base}"`);
+    } else if (found.has(role)) {
+      throw new DataError(`"${base}" and "${found.get(role)!.name}" are the same file of the dataset; give only one of them`);
+    } else {
+      found.set(role, { name: base, bytes: file.bytes });
+    }
+  }
+  if (unknown.length > 0) {
+    throw new DataError(`${unknown.join(', ')} ${unknown.length === 1 ? 'is not a file' : 'are not files'} of an IDX dataset: ${expected}`);
+  }
+  const missing = ROLES.filter(([role]) => !found.has(role)).map(([, file]) => file);
+  if (missing.length > 0) {
+    throw new DataError(`${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: ${expected}`);
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    ROLES.map(([role]) => {
+      const file = found.get(role)!;
+      return readIdx(file.bytes, file.name);
+    }),
+  );
+  const train = makeImageSet(trainImages, trainLabels, `${name} train`, numClasses);
+  const test = makeImageSet(testImages, testLabels, `${name} test`, numClasses);
+  checkSameShape(train, test);
+  return { name, train, test, numClasses };
+}
