@@ -242,4 +242,19 @@ describe('training runs', () => {
     for (const info of weights.tensors.values()) expect(info.dtype).toBe('F32');
     expect(weights.metadata).toMatchObject({ format: 'pt', layers: '784,256,256,10' });
   });
+
+  it('--checkpoint writes the training state each epoch and --resume continues it to the loss of an uninterrupted run', async () => {
+    const checkpoint = join(dir, 'run.safetensors');
+    const args = ['--train-limit', '200', '--batch', '100', '--json'];
+    const whole = train([...args, '--epochs', '2'], 120_000);
+    const first = train([...args, '--epochs', '1', '--checkpoint', checkpoint], 120_000);
+    const resumed = train([...args, '--resume', checkpoint, '--epochs', '2'], 120_000);
+    for (const run of [whole, first, resumed]) expect(run.status, run.stderr).toBe(0);
+    const epochs = (run: Run): Array<{ epoch: number; loss: number }> => run.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((r) => 'epoch' in r);
+    expect(epochs(first)).toHaveLength(1);
+    expect(epochs(resumed)).toEqual([expect.objectContaining({ epoch: 2, loss: epochs(whole)[1].loss })]);
+    const file = parseSafetensors(new Uint8Array(await readFile(checkpoint)));
+    expect(file.tensors.get('optimizer.exp_avg.0.weight')?.shape).toEqual([256, 784]);
+    expect(file.metadata).toMatchObject({ epoch: '1', step: '2' });
+  });
 });
