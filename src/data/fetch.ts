@@ -2,7 +2,7 @@
  * Loading an IDX dataset over HTTP (the page and its worker): the four MNIST-style files, gzipped or plain,
  * from one folder URL. The files are checked exactly as on disk (src/data/idx.ts).
  */
-import { DataError, IDX_FILE_NAMES, makeImageSet, readIdx, type Dataset } from './idx.ts';
+import { DataError, datasetFromFiles, IDX_FILE_NAMES, type Dataset } from './idx.ts';
 
 async function fetchFile(base: string, name: string): Promise<Uint8Array> {
   const tried: string[] = [];
@@ -24,10 +24,6 @@ async function fetchFile(base: string, name: string): Promise<Uint8Array> {
 /** Loads the dataset in the folder `base` (a URL ending in '/'). */
 export async function fetchIdxDataset(base: string, name = 'mnist'): Promise<Dataset> {
   const folder = base.endsWith('/') ? base : `${base}/`;
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    [IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels, IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels].map(async (file) => readIdx(await fetchFile(folder, file), file)),
-  );
-  const train = makeImageSet(trainImages, trainLabels, `${name} train`);
-  const test = makeImageSet(testImages, testLabels, `${name} test`);
-  return { name, train, test, numClasses: 10 };
+  const names = [IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels, IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels];
+  return datasetFromFiles(await Promise.all(names.map(async (file) => ({ name: file, bytes: await fetchFile(folder, file) }))), name);
 }

