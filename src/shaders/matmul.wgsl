@@ -69,12 +69,20 @@ ${STEP}
 @group(0) @binding(6) var<uniform> step: Step;
 #endif
 
+#if ${GATHER}
+// The first word of the dataset image in row `row` of the batch: one look-up through the permutation.
+fn image_word(row: u32) -> u32 {
+  return perm[step.batch_base + row] * STRIDE;
+}
+#endif
+
 #if ${A_T}
 #else
 // op(A)[m, k0 .. k0 + 3] for A stored (M, K) (or gathered images); m is already clamped below M.
 fn a_row(m: u32, k0: u32) -> vec4<f32> {
 #if ${A_U8}
-  return unpack4x8unorm(A[perm[step.batch_base + m] * STRIDE + k0 / 4u]);
+  // Here m is the gathered image's first word (see image_word), looked up once per invocation.
+  return unpack4x8unorm(A[m + k0 / 4u]);
 #elif ${A_VEC4}
   return A[(m * K + k0) / 4u];
 #else
@@ -108,7 +116,7 @@ fn a_t_row(k: u32, m0: u32) -> vec4<f32> {
 fn b_row(k: u32, n0: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if ${B_U8}
-  if (K_ALIGNED || k < K) { v = unpack4x8unorm(B[perm[step.batch_base + k] * STRIDE + n0 / 4u]); }
+  if (K_ALIGNED || k < K) { v = unpack4x8unorm(B[image_word(k) + n0 / 4u]); }
 #elif ${B_VEC4}
   if (K_ALIGNED || k < K) { v = B[(k * N + n0) / 4u]; }
 #else
@@ -221,6 +229,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 #if ${A_T}
 #else
   let m_last = M - 1u;
+#if ${A_U8}
+  // Gathered rows: each image's first word, looked up once here rather than at every step along K.
+  let ma0 = image_word(min(m0, m_last));
+  let ma1 = image_word(min(m0 + 1u, m_last));
+  let ma2 = image_word(min(m0 + 2u, m_last));
+  let ma3 = image_word(min(m0 + 3u, m_last));
+  let ma4 = image_word(min(m0 + 4u, m_last));
+  let ma5 = image_word(min(m0 + 5u, m_last));
+  let ma6 = image_word(min(m0 + 6u, m_last));
+  let ma7 = image_word(min(m0 + 7u, m_last));
+#else
   let ma0 = min(m0, m_last);
   let ma1 = min(m0 + 1u, m_last);
   let ma2 = min(m0 + 2u, m_last);
@@ -229,6 +248,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ma5 = min(m0 + 5u, m_last);
   let ma6 = min(m0 + 6u, m_last);
   let ma7 = min(m0 + 7u, m_last);
+#endif
 #endif
   for (var k0 = 0u; k0 < K; k0 += 4u) {
     // a_i = op(A)[m0 + i, k0 .. k0 + 3]
