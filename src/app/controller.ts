@@ -1,13 +1,15 @@
 /**
- * The bridge between a Lit component and the engine's worker: a ReactiveController that owns the worker,
- * sends commands, keeps the state the engine reports, and asks its host to re-render at most once per
- * animation frame however fast progress arrives. The worker (and with it every GPU object) ends when the
- * host leaves the page.
+ * The bridge between a Lit component and the engine's worker: a ReactiveController that joins the page's
+ * engine for its dataset (shared with the page's other elements, see engine-hub.ts), sends commands, keeps
+ * the state the engine reports, and asks its host to re-render at most once per animation frame however
+ * fast progress arrives. The worker (and with it every GPU object) ends when the last element using it
+ * leaves the page.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { AdapterSummary } from '../gpu/context.ts';
 import type { EpochResult, Progress } from '../train/trainer.ts';
 import type { Recipe } from '../train/recipe.ts';
+import { connect, requestId, type EngineLink } from './engine-hub.ts';
 import type { Command, EngineEvent, Evaluation, ProbeResult, RunState } from './protocol.ts';
 
 export interface LossPoint {
@@ -60,9 +62,8 @@ export class EngineController implements ReactiveController {
   /** The recipe of the current (or last) run. */
   recipe: Recipe | null = null;
 
-  private worker: Worker | null = null;
+  private link: EngineLink | null = null;
   private frame = 0;
-  private nextId = 1;
   private readonly pending = new Map<number, (event: EngineEvent) => void>();
   private weightsWaiter: { resolve: (bytes: Uint8Array) => void; reject: (error: Error) => void } | null = null;
 
@@ -77,17 +78,12 @@ export class EngineController implements ReactiveController {
       this.host.requestUpdate();
       return;
     }
-    this.worker = (this.options.createWorker ?? defaultWorker)();
-    this.worker.addEventListener('message', this.onMessage);
-    this.worker.addEventListener('error', this.onWorkerError);
-    this.send({ type: 'init', dataUrl: new URL(this.options.dataUrl, document.baseURI).href });
+    this.link = connect(new URL(this.options.dataUrl, document.baseURI).href, this.options.createWorker ?? defaultWorker, this.onEvent);
   }
 
   hostDisconnected(): void {
-    this.worker?.removeEventListener('message', this.onMessage);
-    this.worker?.removeEventListener('error', this.onWorkerError);
-    this.worker?.terminate();
-    this.worker = null;
+    this.link?.release();
+    this.link = null;
     cancelAnimationFrame(this.frame);
     this.frame = 0;
     this.pending.clear();
@@ -138,7 +134,7 @@ export class EngineController implements ReactiveController {
 
   /** Class probabilities for one image (rows*cols u8) under the current weights. */
   predict(pixels: Uint8Array): Promise<number[]> {
-    const id = this.nextId++;
+    const id = requestId();
     return new Promise((resolve, reject) => {
       this.pending.set(id, (event) => (event.type === 'prediction' ? resolve(event.probabilities) : reject(new Error(event.type === 'error' ? event.message : 'prediction failed'))));
       this.send({ type: 'predict', id, pixels });
@@ -169,7 +165,7 @@ export class EngineController implements ReactiveController {
   }
 
   probe(layers: number[], inits: string[], batch: number, seed: number): Promise<ProbeResult[]> {
-    const id = this.nextId++;
+    const id = requestId();
     return new Promise((resolve, reject) => {
       this.pending.set(id, (event) => (event.type === 'probe' ? resolve(event.results) : reject(new Error(event.type === 'error' ? event.message : 'probe failed'))));
       this.send({ type: 'probe', id, layers, inits, batch, seed });
@@ -178,7 +174,7 @@ export class EngineController implements ReactiveController {
 
   /** What the engine holds on the GPU now (bytes, buffers, pipelines). */
   stats(): Promise<Extract<EngineEvent, { type: 'stats' }>> {
-    const id = this.nextId++;
+    const id = requestId();
     return new Promise((resolve, reject) => {
       this.pending.set(id, (event) => (event.type === 'stats' ? resolve(event) : reject(new Error(event.type === 'error' ? event.message : 'stats failed'))));
       this.send({ type: 'stats', id });
@@ -206,22 +202,15 @@ export class EngineController implements ReactiveController {
   }
 
   private send(command: Command): void {
-    if (!this.worker) {
+    if (!this.link) {
       this.error = this.unsupported ?? 'the engine is not running';
       this.host.requestUpdate();
       return;
     }
-    this.worker.postMessage(command);
+    this.link.send(command);
   }
 
-  private readonly onWorkerError = (event: ErrorEvent): void => {
-    this.state = 'error';
-    this.error = `the engine's worker failed: ${event.message || 'unknown error'}`;
-    this.host.requestUpdate();
-  };
-
-  private readonly onMessage = (message: MessageEvent<EngineEvent>): void => {
-    const event = message.data;
+  private readonly onEvent = (event: EngineEvent): void => {
     switch (event.type) {
       case 'ready':
         // A dataset replacing another: the last run, trained on the old one, is gone with it.
@@ -283,7 +272,9 @@ export class EngineController implements ReactiveController {
       case 'error':
         this.error = event.message;
         this.errorField = event.field ?? null;
+        // An error about one request settles that request; any other, every request still waiting.
         for (const [id, settle] of this.pending) {
+          if (event.id !== undefined && event.id !== id) continue;
           settle(event);
           this.pending.delete(id);
         }

@@ -97,5 +97,8 @@ export type EngineEvent =
   | { type: 'stats'; id: number; bytes: number; byPurpose: Record<string, number>; buffers: number; pipelines: number }
   /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */
   | { type: 'device-lost'; message: string; checkpoint: { epoch: number; step: number } | null }
-  /** A failure; the page stays usable. `field` names the setting at fault when there is one. */
-  | { type: 'error'; message: string; field?: string };
+  /**
+   * A failure; the page stays usable. `field` names the setting at fault when there is one; `about` (the run,
+   * the lab, a dataset upload) or `id` (a request) says what it concerns, so it reaches the element concerned.
+   */
+  | { type: 'error'; message: string; field?: string; about?: 'run' | 'lab' | 'dataset'; id?: number };

@@ -15,6 +15,15 @@ import { DivergenceError, Trainer, type EvalResult, type Progress, type Training
 import { MAX_DATASET_BYTES, type Command, type DigitSample, type EngineEvent, type Evaluation, type ProbeResult, type RunState } from './protocol.ts';
 
 const MISCLASSIFIED_SHOWN = 48;
+
+/** What a failed command concerns, so its error reaches the element that sent it. */
+function concerning(command: Command): Pick<Extract<EngineEvent, { type: 'error' }>, 'about' | 'id'> {
+  if ('id' in command) return { id: command.id };
+  if (command.type === 'lab' || command.type === 'lab-stop') return { about: 'lab' };
+  if (command.type === 'load-dataset') return { about: 'dataset' };
+  if (command.type === 'init' || command.type === 'simulate-device-loss') return {};
+  return { about: 'run' };
+}
 /** Steps each lab run takes before the next one gets the GPU. */
 const LAB_SLICE = 4;
 
@@ -40,7 +49,7 @@ export class EngineSession {
     try {
       await this.dispatch(command);
     } catch (error) {
-      this.fail(error);
+      this.fail(error, concerning(command));
     }
   }
 
@@ -243,11 +252,11 @@ export class EngineSession {
         if (error instanceof DivergenceError && this.snapshot) {
           // Keep the last good weights: back to the state after the last finished epoch.
           trainer.restore(this.snapshot);
-          this.fail(new DivergenceError(`${error.message} The weights and optimizer state after epoch ${this.snapshot.epoch} are kept; lower the learning rate and resume.`));
+          this.fail(new DivergenceError(`${error.message} The weights and optimizer state after epoch ${this.snapshot.epoch} are kept; lower the learning rate and resume.`), { about: 'run' });
           this.setState('paused');
           return;
         }
-        this.fail(error);
+        this.fail(error, { about: 'run' });
       }
     })();
   }
@@ -364,7 +373,7 @@ export class EngineSession {
           }
         }
       } catch (error) {
-        this.fail(error);
+        this.fail(error, { about: 'lab' });
       } finally {
         for (const { trainer } of runs) trainer.destroy();
         this.post({ type: 'lab-done' });
@@ -388,10 +397,11 @@ export class EngineSession {
     this.post({ type: 'state', state });
   }
 
-  private fail(error: unknown): void {
+  /** Reports a failure; `where` says what it concerns (the run, the lab, a request), for the page to route. */
+  private fail(error: unknown, where: Pick<Extract<EngineEvent, { type: 'error' }>, 'about' | 'id'> = {}): void {
     const message = error instanceof Error ? error.message : String(error);
     const field = /^(\w+)(\[\d+\])? is /.exec(message)?.[1] ?? /^(\w+): /.exec(message)?.[1];
-    this.post({ type: 'error', message, ...(field ? { field } : {}) });
+    this.post({ type: 'error', message, ...(field ? { field } : {}), ...where });
     if (this.state === 'running') this.setState(this.trainer ? 'paused' : 'idle');
   }
 
