@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDX_FILE_NAMES } from '../src/data/idx.ts';
 import { parseSafetensors } from '../src/data/safetensors.ts';
+import { idxFile as idx } from './idx-fixtures.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -151,16 +152,6 @@ describe('bad data', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** An unsigned-byte IDX file. */
-  function idx(dims: number[], data: ArrayLike<number>): Uint8Array {
-    const out = new Uint8Array(4 + 4 * dims.length + data.length);
-    out[2] = 0x08;
-    out[3] = dims.length;
-    const view = new DataView(out.buffer);
-    dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-    out.set(data, 4 + 4 * dims.length);
-    return out;
-  }
 
   it('a data folder that does not exist', () => {
     expect(expectUserError(train(['--data', '/nonexistent']))).toBe(

@@ -36,6 +36,7 @@ import { Mlp } from '../src/layers/mlp.ts';
 import { checkpointFromSafetensors, checkpointToSafetensors } from '../src/train/checkpoint.ts';
 import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
 import type { TrainingState } from '../src/train/trainer.ts';
+import { idxFile } from './idx-fixtures.ts';
 
 const PER_INPUT_MS = 50;
 /** Gzipped IDX inputs are decompressed on Node's thread pool, whose latency on a loaded machine is not the reader's. */
@@ -171,15 +172,6 @@ async function attempt<T>(
 
 // ---------------------------------------------------------------------------------------------------- IDX
 
-function idxFile(dims: number[], data: Uint8Array, type = 0x08): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = type;
-  out[3] = dims.length;
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 interface IdxInput {
   kind: string;

@@ -17,17 +17,8 @@ import {
   type Dataset,
 } from '../src/data/idx.ts';
 import { loadIdxDataset, loadMnist, mnistDataDir } from '../src/data/node.ts';
+import { idxFile as idx } from './idx-fixtures.ts';
 
-/** Builds an unsigned-byte IDX file with the given dimensions and data. */
-function idx(dims: number[], data: ArrayLike<number>, type = 0x08): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = type;
-  out[3] = dims.length;
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 const seq = (n: number): number[] => Array.from({ length: n }, (_, i) => i % 256);
 

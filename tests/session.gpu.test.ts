@@ -15,6 +15,7 @@ import { nodeGpu } from '../src/gpu/node.ts';
 import { mnistDataDir } from '../src/data/node.ts';
 import { parseSafetensors } from '../src/data/safetensors.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
+import { bandImages, idxFile as idx } from './idx-fixtures.ts';
 
 let server: Server;
 let dataUrl: string;
@@ -172,28 +173,11 @@ describe('engine session faults', () => {
   });
 });
 
-/** An unsigned-byte IDX file with the given dimensions and data. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
-/** `count` 28x28 images whose label (i % 10) is the lit band of rows they show, and their labels. */
-function bands(count: number): { images: Uint8Array; labels: Uint8Array } {
-  const images = new Uint8Array(count * 784);
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-  labels.forEach((label, i) => images.fill(255, i * 784 + label * 2 * 28 + 28, i * 784 + label * 2 * 28 + 28 * 3));
-  return { images, labels };
-}
 
 function syntheticFiles(): Array<{ name: string; bytes: Uint8Array }> {
-  const train = bands(300);
-  const test = bands(100);
+  const train = bandImages(300);
+  const test = bandImages(100);
   return [
     { name: 'train-images-idx3-ubyte', bytes: idx([300, 28, 28], train.images) },
     { name: 'train-labels-idx1-ubyte.gz', bytes: new Uint8Array(gzipSync(idx([300], train.labels))) },

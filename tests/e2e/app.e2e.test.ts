@@ -11,9 +11,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CDPSession, ElementHandle, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/data/safetensors.ts';
-import { launch, type LaunchedBrowser, type PageProblems } from './browser.ts';
+import type { PageProblems } from './browser.ts';
 import {
   clickButton,
   fillTinyRun,
@@ -23,31 +23,26 @@ import {
   shadowAttribute,
   shadowText,
   trainerState,
+  useSite,
   waitForShadow,
   waitForState,
   waitForStep,
 } from './pages.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite();
 let page: Page;
 let problems: PageProblems;
 let downloads: string;
 
 beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'));
-  chromium = await launch();
   downloads = await mkdtemp(join(tmpdir(), 'mlp-e2e-downloads-'));
-  ({ page, problems } = await openPage(chromium.browser, new URL('index.html', server.url).href));
+  ({ page, problems } = await openPage(site.browser, new URL('index.html', site.server.url).href));
   // Both elements load MNIST and upload it to the GPU before they are ready.
   await waitForState(page, 'idle', 150_000);
 });
 
 afterAll(async () => {
   await page?.close();
-  await chromium?.close();
-  await server?.stop();
   if (downloads) await rm(downloads, { recursive: true, force: true });
 });
 
@@ -116,7 +111,7 @@ describe('<mlp-trainer> on the demo page', () => {
   });
 
   it('exports the weights as a safetensors download with 0.weight of shape [256, 784]', async () => {
-    const cdp: CDPSession = await chromium.browser.target().createCDPSession();
+    const cdp: CDPSession = await site.browser.target().createCDPSession();
     try {
       const done = new Promise<void>((resolve, reject) => {
         cdp.on('Browser.downloadProgress', (event: { state: string }) => {

@@ -7,33 +7,20 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ElementHandle, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, type LaunchedBrowser, type PageProblems } from './browser.ts';
-import { clickButton, fillTinyRun, openPage, shadowText, waitForShadow, waitForState } from './pages.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PageProblems } from './browser.ts';
+import { clickButton, fillTinyRun, openPage, shadowText, useSite, waitForShadow, waitForState } from './pages.ts';
+import { bandImages, idxFile as idx } from '../idx-fixtures.ts';
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite();
 let page: Page;
 let problems: PageProblems;
 let folder: string;
 
-/** An unsigned-byte IDX file with the given dimensions and data. */
-function idx(dims: number[], data: Uint8Array): Uint8Array {
-  const out = new Uint8Array(4 + 4 * dims.length + data.length);
-  out[2] = 0x08;
-  out[3] = dims.length;
-  const view = new DataView(out.buffer);
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  out.set(data, 4 + 4 * dims.length);
-  return out;
-}
 
 /** Writes `count` 28x28 images (label i % 10, a band of rows per label) and their labels under `prefix`. */
 async function writeSet(prefix: string, count: number): Promise<string[]> {
-  const images = new Uint8Array(count * 784);
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-  labels.forEach((label, i) => images.fill(255, i * 784 + label * 56 + 28, i * 784 + label * 56 + 84));
+  const { images, labels } = bandImages(count);
   const paths = [join(folder, `${prefix}-images-idx3-ubyte`), join(folder, `${prefix}-labels-idx1-ubyte`)];
   await writeFile(paths[0], idx([count, 28, 28], images));
   await writeFile(paths[1], idx([count], labels));
@@ -46,17 +33,13 @@ async function datasetInput(): Promise<ElementHandle<HTMLInputElement>> {
 }
 
 beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'));
-  chromium = await launch();
   folder = await mkdtemp(join(tmpdir(), 'mlp-e2e-dataset-'));
-  ({ page, problems } = await openPage(chromium.browser, new URL('index.html', server.url).href));
+  ({ page, problems } = await openPage(site.browser, new URL('index.html', site.server.url).href));
   await waitForState(page, 'idle', 150_000);
 });
 
 afterAll(async () => {
   await page?.close();
-  await chromium?.close();
-  await server?.stop();
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 

@@ -3,27 +3,15 @@
  * whose attributes say what to train. Nothing else on the page helps it: the element upgrades, loads MNIST
  * from data-url, and a click on Start trains the run its attributes describe to the end.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launch, type LaunchedBrowser } from './browser.ts';
-import { clickButton, openPage, progressStep, screenshot, shadowAttribute, waitForState } from './pages.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
+import { describe, expect, it } from 'vitest';
+import { clickButton, openPage, progressStep, screenshot, shadowAttribute, useSite, waitForState } from './pages.ts';
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite();
 
-beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'));
-  chromium = await launch();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-});
 
 describe('docs/embed.html', () => {
   it('upgrades the tag, reaches idle, and trains the run its attributes describe to the end', async () => {
-    const { page, problems } = await openPage(chromium.browser, new URL('docs/embed.html', server.url).href);
+    const { page, problems } = await openPage(site.browser, new URL('docs/embed.html', site.server.url).href);
     try {
       // Only the tag and its attributes: one module script, no page code talking to the element.
       const setup = await page.evaluate(() => ({

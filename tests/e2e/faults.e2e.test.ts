@@ -4,9 +4,8 @@
  * (refused by name, nothing starts), and a mangled link (a notice; the page still trains once the form is
  * filled in).
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MlpTrainer } from '../../src/app/mlp-trainer.ts';
-import { launch, type LaunchedBrowser } from './browser.ts';
 import {
   clickButton,
   fillSetting,
@@ -17,28 +16,18 @@ import {
   shadowAttribute,
   shadowText,
   trainerState,
+  useSite,
   waitForShadow,
   waitForState,
   waitForStep,
 } from './pages.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite();
 
-beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'));
-  chromium = await launch();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-});
 
 describe('faults met from the UI', () => {
   it('survives a lost GPU device: an alert offers to resume on a new device, and the run finishes', async () => {
-    const { page, problems } = await openPage(chromium.browser, new URL('index.html', server.url).href);
+    const { page, problems } = await openPage(site.browser, new URL('index.html', site.server.url).href);
     try {
       await waitForState(page, 'idle', 150_000);
       // 300 images, 40 epochs of 3 steps, no evaluation until the end: long enough (about 10 s on the software
@@ -82,7 +71,7 @@ describe('faults met from the UI', () => {
   });
 
   it('a device lost before any run: the alert offers no resume, and Start trains on a new device', async () => {
-    const { page, problems } = await openPage(chromium.browser, new URL('index.html', server.url).href);
+    const { page, problems } = await openPage(site.browser, new URL('index.html', site.server.url).href);
     try {
       await waitForState(page, 'idle', 150_000);
       await page.evaluate(() => document.querySelector<MlpTrainer>('mlp-trainer')!.controller.simulateDeviceLoss());
@@ -105,7 +94,7 @@ describe('faults met from the UI', () => {
   });
 
   it('refuses a learning rate of "abc" by name and starts nothing; a mangled link gives a notice, and Start works once fixed', async () => {
-    const { page, problems } = await openPage(chromium.browser, new URL('index.html#lr=abc&layers=x', server.url).href);
+    const { page, problems } = await openPage(site.browser, new URL('index.html#lr=abc&layers=x', site.server.url).href);
     try {
       // The link cannot be used: the element says so and falls back to the preset's settings.
       const notice = await waitForShadow(page, '.notice', { timeout: 30_000 });

@@ -9,7 +9,34 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
-import { collectProblems, type PageProblems } from './browser.ts';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { collectProblems, launch, type LaunchedBrowser, type PageProblems } from './browser.ts';
+import { startStaticServer, type StaticServer } from './server.ts';
+
+/**
+ * The built site served on 127.0.0.1 and a Chromium with WebGPU to open it, started before a test file's
+ * tests and closed after them. `headers` go on every response (a Content-Security-Policy, say).
+ */
+export function useSite(headers?: Record<string, string>): { readonly server: StaticServer; readonly browser: Browser } {
+  let server: StaticServer | undefined;
+  let chromium: LaunchedBrowser | undefined;
+  beforeAll(async () => {
+    server = await startStaticServer(inject('e2eDist'), headers ? { headers } : {});
+    chromium = await launch();
+  });
+  afterAll(async () => {
+    await chromium?.close();
+    await server?.stop();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get browser() {
+      return chromium!.browser;
+    },
+  };
+}
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../results/screenshots/', import.meta.url));
 

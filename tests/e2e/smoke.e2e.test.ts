@@ -3,38 +3,28 @@
  * defines <mlp-trainer>, and MNIST is served as the page expects it (gzip bytes, no Content-Encoding).
  */
 import type { Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { collectProblems, launch, webgpuStatus, type LaunchedBrowser } from './browser.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
+import { describe, expect, it } from 'vitest';
+import { collectProblems, launch, webgpuStatus } from './browser.ts';
+import { useSite } from './pages.ts';
 
 const LABELS = 'mnist/train-labels-idx1-ubyte.gz';
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite();
 
-beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'));
-  chromium = await launch();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-});
 
 async function waitForRequest(path: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!server.requests.includes(path)) {
-    if (Date.now() > deadline) throw new Error(`the page did not request ${path} within ${timeoutMs} ms; it requested: ${server.requests.join(', ')}`);
+  while (!site.server.requests.includes(path)) {
+    if (Date.now() > deadline) throw new Error(`the page did not request ${path} within ${timeoutMs} ms; it requested: ${site.server.requests.join(', ')}`);
     await new Promise((done) => setTimeout(done, 100));
   }
 }
 
 describe('built site', () => {
   it('gets a WebGPU adapter, defines mlp-trainer and loads MNIST', async () => {
-    const page: Page = await chromium.browser.newPage();
+    const page: Page = await site.browser.newPage();
     const problems = collectProblems(page);
-    await page.goto(new URL('index.html', server.url).href, { waitUntil: 'load' });
+    await page.goto(new URL('index.html', site.server.url).href, { waitUntil: 'load' });
 
     expect(await webgpuStatus(page)).toMatch(/^adapter: /);
     expect(await page.evaluate(() => customElements.get('mlp-trainer') !== undefined)).toBe(true);
@@ -52,15 +42,15 @@ describe('built site', () => {
   });
 
   it('ships the library, whose docs page embeds mlp-trainer with its own worker and MNIST', async () => {
-    const response = await fetch(new URL('lib/init-lab.js', server.url));
+    const response = await fetch(new URL('lib/init-lab.js', site.server.url));
     expect(response.status).toBe(200);
 
-    const page = await chromium.browser.newPage();
+    const page = await site.browser.newPage();
     const problems = collectProblems(page);
-    await page.goto(new URL('docs/embed.html', server.url).href, { waitUntil: 'load' });
+    await page.goto(new URL('docs/embed.html', site.server.url).href, { waitUntil: 'load' });
     expect(await page.evaluate(() => customElements.get('mlp-trainer') !== undefined)).toBe(true);
     await waitForRequest(`/lib/${LABELS}`, 30_000);
-    expect(server.requests).toContain('/lib/worker.js');
+    expect(site.server.requests).toContain('/lib/worker.js');
     expect(problems.all()).toEqual([]);
     await page.close();
   });
@@ -71,7 +61,7 @@ describe('launch({ webgpu: false })', () => {
     const noGpu = await launch({ webgpu: false });
     try {
       const page = await noGpu.browser.newPage();
-      await page.goto(server.url);
+      await page.goto(site.server.url);
       expect(await webgpuStatus(page)).toMatch(/^no (adapter|navigator\.gpu)$/);
     } finally {
       await noGpu.close();

@@ -4,9 +4,9 @@
  * cycle, with no extra workers or window listeners.
  */
 import type { CDPSession, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { collectProblems, launch, type LaunchedBrowser } from './browser.ts';
-import { startStaticServer, type StaticServer } from './server.ts';
+import { describe, expect, it } from 'vitest';
+import { collectProblems } from './browser.ts';
+import { useSite } from './pages.ts';
 
 const CSP = [
   "default-src 'self'",
@@ -20,24 +20,14 @@ const CSP = [
   "base-uri 'self'",
 ].join('; ');
 
-let server: StaticServer;
-let chromium: LaunchedBrowser;
+const site = useSite({ 'Content-Security-Policy': CSP });
 
-beforeAll(async () => {
-  server = await startStaticServer(inject('e2eDist'), { headers: { 'Content-Security-Policy': CSP } });
-  chromium = await launch();
-});
-
-afterAll(async () => {
-  await chromium?.close();
-  await server?.stop();
-});
 
 // 20 steps: long enough that each cycle stops a run in progress (a finished run would evaluate 10,000 images).
 const TINY = { layers: [784, 256, 256, 10], init: 'xavier-uniform', biasInit: 'pytorch-default', optimizer: 'adam', lr: 1e-3, batch: 100, epochs: 1, seed: 777, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, trainLimit: 2000 };
 
 async function openTrainer(page: Page): Promise<void> {
-  await page.goto(new URL('index.html', server.url).href, { waitUntil: 'load' });
+  await page.goto(new URL('index.html', site.server.url).href, { waitUntil: 'load' });
   await page.waitForFunction(() => document.querySelector('mlp-trainer')?.getAttribute('state') === 'idle', { timeout: 120_000, polling: 200 });
 }
 
@@ -63,9 +53,9 @@ async function windowListeners(cdp: CDPSession): Promise<number> {
 
 describe('trust', () => {
   it('works under a strict Content-Security-Policy', async () => {
-    const page = await chromium.browser.newPage();
+    const page = await site.browser.newPage();
     const problems = collectProblems(page);
-    const response = await page.goto(new URL('index.html', server.url).href, { waitUntil: 'load' });
+    const response = await page.goto(new URL('index.html', site.server.url).href, { waitUntil: 'load' });
     expect(response?.headers()['content-security-policy']).toBe(CSP);
     await page.waitForFunction(() => document.querySelector('mlp-trainer')?.getAttribute('state') === 'idle', { timeout: 120_000, polling: 200 });
     await page.locator('mlp-trainer >>> #step').click();
@@ -76,7 +66,7 @@ describe('trust', () => {
   });
 
   it('50 start/stop cycles return GPU bytes, buffers and pipelines to their level and leave nothing behind', async () => {
-    const page = await chromium.browser.newPage();
+    const page = await site.browser.newPage();
     const problems = collectProblems(page);
     const cdp = await page.createCDPSession();
     await openTrainer(page);
