@@ -1,8 +1,11 @@
 /**
- * The matmul kernel, every variant the layers use, against the float64 oracle on awkward shapes.
+ * The matmul kernel, every variant the layers use, against the float64 oracle on awkward shapes, in both
+ * layouts: 'quad' (loads shared within quads through subgroup swaps, what the software adapter runs) and
+ * 'plain' (what adapters without 4-wide subgroups run). A quad case on an adapter without that layout is
+ * reported as skipped, and the software adapter (CI's) must offer it.
  * Tolerance: |got - want| <= 1e-4 + 1e-4 |want| (float32 accumulation over K terms of size <= 1).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
 import { view } from '../src/gpu/dispatch.ts';
 import { prepareMatmul, type MatmulShape } from '../src/gpu/matmul.ts';
@@ -27,7 +30,14 @@ const SHAPES: Array<[number, number, number]> = [
   [5, 6, 2001],
   [1, 256, 784],
   [100, 10, 256],
+  // past one 64 x 64 workgroup in both directions, N a multiple of 4 but not of 8 or 16
+  [130, 36, 9],
 ];
+
+const LAYOUTS = [
+  { name: 'quad', quads: true },
+  { name: 'plain', quads: false },
+] as const;
 
 let ctx: GpuContext;
 const rng = new Rng(1234);
@@ -46,8 +56,13 @@ function upload(data: Float32Array | Uint32Array, label: string): GPUBuffer {
   return ctx.createStorage(label, data, 'activations');
 }
 
+/** Skips (visibly) a quad case where the adapter has no 4-wide subgroups. */
+function needLayout(quads: boolean, t: TestContext): void {
+  if (quads && !ctx.quads) t.skip(`the quad layout needs subgroups of exactly 4 invocations; ${ctx.adapter.description || ctx.adapter.vendor} has none`);
+}
+
 /** Runs one product on the GPU and checks it against the oracle, with the epilogue applied on the CPU. */
-async function check(shape: MatmulShape, label: string): Promise<void> {
+async function check(shape: MatmulShape, label: string, quads: boolean): Promise<void> {
   const { M, N, K, transA = false, transB = false } = shape;
   const a = random(M * K);
   const b = random(K * N);
@@ -60,7 +75,7 @@ async function check(shape: MatmulShape, label: string): Promise<void> {
     c: view(bufs.c, 0, M * N),
     bias: shape.bias || shape.biasGrad ? view(bufs.bias, 0, shape.biasGrad ? M : N) : undefined,
     aux: shape.mask ? view(bufs.aux, 0, M * N) : undefined,
-  }, label);
+  }, label, quads);
   await run(ctx, [dispatch]);
   const want = matmul(Float64Array.from(a), Float64Array.from(b), M, N, K, transA, transB);
   for (let m = 0; m < M; m++) {
@@ -74,6 +89,7 @@ async function check(shape: MatmulShape, label: string): Promise<void> {
   }
   const got = await readFloats(ctx, bufs.c, 0, M * N);
   const result = compare(got, want, ATOL, RTOL);
+  label = `${quads ? 'quad' : 'plain'} ${label}`;
   maxErrors.push(`${label} ${M}x${N}x${K}: ${result.maxAbs.toExponential(2)}`);
   expect(result.ok, `${label} ${M}x${N}x${K}: element ${result.worst} got ${got[result.worst]} want ${want[result.worst]}`).toBe(true);
   if (shape.biasGrad) {
@@ -88,23 +104,30 @@ async function check(shape: MatmulShape, label: string): Promise<void> {
   Object.values(bufs).forEach((buffer) => ctx.destroyBuffer(buffer));
 }
 
-describe('matmul kernel vs float64 reference', () => {
+it('the software adapter offers the quad layout (subgroups of 4)', () => {
+  if (ctx.adapter.software) expect(ctx.quads).toBe(true);
+});
+
+describe.each(LAYOUTS)('matmul kernel vs float64 reference, $name layout', ({ quads }) => {
   for (const [M, N, K] of SHAPES) {
-    it(`forward NT + bias + ReLU, ${M}x${N}x${K}`, () => check({ M, N, K, transB: true, bias: true, relu: true }, 'NT+bias+relu'));
-    it(`weight gradient TN + bias gradient, ${M}x${N}x${K}`, () => check({ M, N, K, transA: true, biasGrad: true }, 'TN+db'));
-    it(`input gradient NN + ReLU mask, ${M}x${N}x${K}`, () => check({ M, N, K, mask: true }, 'NN+mask'));
+    it(`forward NT + bias + ReLU, ${M}x${N}x${K}`, (t) => { needLayout(quads, t); return check({ M, N, K, transB: true, bias: true, relu: true }, 'NT+bias+relu', quads); });
+    it(`weight gradient TN + bias gradient, ${M}x${N}x${K}`, (t) => { needLayout(quads, t); return check({ M, N, K, transA: true, biasGrad: true }, 'TN+db', quads); });
+    it(`input gradient NN + ReLU mask, ${M}x${N}x${K}`, (t) => { needLayout(quads, t); return check({ M, N, K, mask: true }, 'NN+mask', quads); });
   }
-  it('plain NN and TT products', async () => {
-    await check({ M: 7, N: 9, K: 11 }, 'NN');
-    await check({ M: 7, N: 9, K: 11, transA: true, transB: true }, 'TT');
-    await check({ M: 8, N: 12, K: 16, transA: true, transB: true }, 'TT aligned');
+  it('plain NN and TT products', async (t) => {
+    needLayout(quads, t);
+    await check({ M: 7, N: 9, K: 11 }, 'NN', quads);
+    await check({ M: 7, N: 9, K: 11, transA: true, transB: true }, 'TT', quads);
+    await check({ M: 8, N: 12, K: 16, transA: true, transB: true }, 'TT aligned', quads);
+    await check({ M: 70, N: 68, K: 33, transA: true, transB: true }, 'TT past one workgroup', quads);
   });
 });
 
-describe('matmul with the u8 dataset gathered through the permutation', () => {
+describe.each(LAYOUTS)('matmul with the u8 dataset gathered through the permutation, $name layout', ({ quads }) => {
   // Images of 7 and 784 bytes: a size that is not a multiple of 4 exercises the padded stride.
   for (const imageSize of [7, 784]) {
-    it(`forward (A gathered) and weight gradient (B gathered), image size ${imageSize}`, async () => {
+    it(`forward (A gathered) and weight gradient (B gathered), image size ${imageSize}`, async (t) => {
+      needLayout(quads, t);
       const count = 50;
       const rows = 13;
       const out = 6;
@@ -119,9 +142,9 @@ describe('matmul with the u8 dataset gathered through the permutation', () => {
       const dz = random(rows * out);
       const bufs = { px: upload(words, 'pixels'), perm: upload(perm, 'perm'), w: upload(w, 'w'), bias: upload(bias, 'bias'), z: upload(new Float32Array(rows * out), 'z'), dz: upload(dz, 'dz'), dw: upload(new Float32Array(out * imageSize), 'dw'), db: upload(new Float32Array(out), 'db') };
       const forward = await prepareMatmul(ctx, { M: rows, N: out, K: imageSize, transB: true, bias: true, aU8Stride: strideWords },
-        { a: { buffer: bufs.px }, b: view(bufs.w, 0, w.length), c: view(bufs.z, 0, rows * out), bias: view(bufs.bias, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather forward');
+        { a: { buffer: bufs.px }, b: view(bufs.w, 0, w.length), c: view(bufs.z, 0, rows * out), bias: view(bufs.bias, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather forward', quads);
       const grad = await prepareMatmul(ctx, { M: out, N: imageSize, K: rows, transA: true, biasGrad: true, bU8Stride: strideWords },
-        { a: view(bufs.dz, 0, dz.length), b: { buffer: bufs.px }, c: view(bufs.dw, 0, w.length), bias: view(bufs.db, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather weight gradient');
+        { a: view(bufs.dz, 0, dz.length), b: { buffer: bufs.px }, c: view(bufs.dw, 0, w.length), bias: view(bufs.db, 0, out), perm: { buffer: bufs.perm }, step: slots.binding() }, 'gather weight gradient', quads);
       await run(ctx, [forward, grad], slots.offset(1));
 
       const x = pixelsToInput(pixels, perm.subarray(base, base + rows), imageSize);
@@ -129,7 +152,7 @@ describe('matmul with the u8 dataset gathered through the permutation', () => {
       const wantDw = matmul(Float64Array.from(dz), x, out, imageSize, rows, true, false);
       const z = compare(await readFloats(ctx, bufs.z, 0, rows * out), wantZ, ATOL, RTOL);
       const dw = compare(await readFloats(ctx, bufs.dw, 0, w.length), wantDw, ATOL, RTOL);
-      maxErrors.push(`u8 gather forward ${rows}x${out}x${imageSize}: ${z.maxAbs.toExponential(2)}`, `u8 gather dW ${out}x${imageSize}x${rows}: ${dw.maxAbs.toExponential(2)}`);
+      maxErrors.push(`${quads ? 'quad' : 'plain'} u8 gather forward ${rows}x${out}x${imageSize}: ${z.maxAbs.toExponential(2)}`, `${quads ? "quad" : "plain"} u8 gather dW ${out}x${imageSize}x${rows}: ${dw.maxAbs.toExponential(2)}`);
       expect(z.ok).toBe(true);
       expect(dw.ok).toBe(true);
       Object.values(bufs).forEach((buffer) => ctx.destroyBuffer(buffer));

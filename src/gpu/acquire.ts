@@ -15,13 +15,25 @@ export interface DeviceNeeds {
 }
 
 export function summarizeAdapter(adapter: GPUAdapter): AdapterSummary {
-  const info = adapter.info;
+  return summarizeInfo(adapter.info);
+}
+
+/** The same from a GPUAdapterInfo (adapter.info, or device.adapterInfo for a device handed in). */
+export function summarizeInfo(info: GPUAdapterInfo | undefined): AdapterSummary {
   const vendor = info?.vendor ?? '';
   const architecture = info?.architecture ?? '';
   const description = info?.description ?? '';
   const text = `${vendor} ${architecture} ${description}`.toLowerCase();
   const software = Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) || /swiftshader|llvmpipe|lavapipe|software|warp/.test(text);
-  return { vendor: vendor || 'unknown', architecture: architecture || 'unknown', description, software };
+  const min = info?.subgroupMinSize;
+  const max = info?.subgroupMaxSize;
+  return {
+    vendor: vendor || 'unknown',
+    architecture: architecture || 'unknown',
+    description,
+    software,
+    ...(min !== undefined && max !== undefined ? { subgroupSizes: [min, max] as [number, number] } : {}),
+  };
 }
 
 /**
@@ -36,7 +48,8 @@ export async function requestDevice(adapter: GPUAdapter, needs: DeviceNeeds = {}
     // Above the default: ask for the adapter's whole limit, since later runs on this device may need more.
     requiredLimits[name] = adapter.limits[name];
   }
-  const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+  // timestamp-query for the profiler; subgroups for the matmul's quad layout (see GpuContext.quads).
+  const features = (['timestamp-query', 'subgroups'] as GPUFeatureName[]).filter((f) => adapter.features.has(f));
   return adapter.requestDevice({ requiredLimits, requiredFeatures: features });
 }
 
@@ -50,5 +63,5 @@ export async function createContext(gpu: GPU, needs: DeviceNeeds = {}): Promise<
 
 /** A context on a device the caller owns (it is not destroyed with the context). */
 export function wrapDevice(device: GPUDevice, adapter?: AdapterSummary): GpuContext {
-  return new GpuContext(device, adapter ?? { vendor: 'unknown', architecture: 'unknown', description: '', software: false }, false);
+  return new GpuContext(device, adapter ?? summarizeInfo(device.adapterInfo), false);
 }

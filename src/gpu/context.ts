@@ -36,6 +36,8 @@ export interface AdapterSummary {
   description: string;
   /** True for a CPU implementation of WebGPU (SwiftShader), where timings mean little. */
   software: boolean;
+  /** The adapter's smallest and largest subgroup size, where it says. */
+  subgroupSizes?: [number, number];
 }
 
 export class GpuError extends Error {}
@@ -53,9 +55,17 @@ export class GpuContext {
     this.firstError ??= message;
   };
 
+  /**
+   * The matmul shares loads within quads (src/shaders/matmul.wgsl, QUAD): the device has subgroups and
+   * they are always 4 wide, so that a quad is 4 consecutive invocations (a CPU adapter's SIMD lanes, where
+   * loads are the bottleneck). Wider subgroups do not promise that layout, and GPUs gain little from it.
+   */
+  readonly quads: boolean;
+
   constructor(device: GPUDevice, adapter: AdapterSummary, ownsDevice: boolean) {
     this.device = device;
     this.adapter = adapter;
+    this.quads = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 4 && adapter.subgroupSizes[1] === 4;
     this.ownsDevice = ownsDevice;
     device.addEventListener('uncapturederror', this.onUncapturedError);
     void device.lost.then((info) => {

@@ -41,7 +41,8 @@ const WG_X = 8;
 const WG_Y = 8;
 const BLOCK = 8;
 
-export function matmulSpec(s: MatmulShape): KernelSpec {
+/** `quads`: the QUAD layout (see GpuContext.quads); it needs a device with the 'subgroups' feature. */
+export function matmulSpec(s: MatmulShape, quads = false): KernelSpec {
   for (const [name, value] of [['M', s.M], ['N', s.N], ['K', s.K]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`matmul ${name} must be a positive integer, got ${value}`);
   }
@@ -67,6 +68,7 @@ export function matmulSpec(s: MatmulShape): KernelSpec {
       BIAS_GRAD: !!s.biasGrad,
       GATHER: gather,
       K_ALIGNED: String(s.K % 4 === 0),
+      QUAD: quads,
     },
     constants: { M: s.M, N: s.N, K: s.K, STRIDE: s.aU8Stride ?? s.bU8Stride ?? 0, WG_X, WG_Y },
     bindings: [
@@ -85,7 +87,9 @@ export function matmulGrid(s: MatmulShape): [number, number, number] {
   return [Math.ceil(s.N / BLOCK / WG_X), Math.ceil(s.M / BLOCK / WG_Y), 1];
 }
 
-export function prepareMatmul(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string): Promise<Dispatch> {
+/** `quads` defaults to what the device allows (ctx.quads); tests pass false to check the other layout. */
+export function prepareMatmul(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string, quads = ctx.quads): Promise<Dispatch> {
+  if (quads && !ctx.quads) throw new Error('matmul: the quad layout needs subgroups of exactly 4 invocations, which this device does not have');
   const { a, b, c, bias, aux, perm, step } = buffers;
-  return prepare(ctx, matmulSpec(s), [a, b, c, bias, aux, perm, step], matmulGrid(s), label);
+  return prepare(ctx, matmulSpec(s, quads), [a, b, c, bias, aux, perm, step], matmulGrid(s), label);
 }

@@ -20,6 +20,19 @@
 // registers (4-5x faster there). No workgroup memory either (barriers cost more than they save on a CPU).
 // Dispatch (ceil(N / 8 / WG_X), ceil(M / 8 / WG_Y)). Rows past M and columns past N are clamped on load and
 // never stored; steps past K read zeros, so any M, N, K >= 1 works.
+//
+// QUAD (adapters whose subgroups are exactly 4 wide: a CPU adapter runs one invocation per SIMD lane, and
+// there a buffer load costs a per-lane gather, about 30 cycles for 4 floats): the four invocations of a quad
+// (4 consecutive local invocations) cover a 16 x 16 block, 2 x 2 blocks of 8 x 8. Each loads half of its A
+// rows (4 of 8) and half of its B columns, and takes the other halves from its neighbours with quadSwapX
+// (same rows) and quadSwapY (same columns): half the loads for the same arithmetic (1.5x on 1024^3).
+// Workgroups are 64 invocations = 4 x 4 quads = a 64 x 64 block, so the grid is the same. Without QUAD the
+// invocation computes its whole 8 x 8 block itself. In both, the block's rows are two groups of four, m0 and
+// m1, and its columns n0 and n1; QUAD only changes where they are and which of them are loaded.
+
+#if ${QUAD}
+enable subgroups;
+#endif
 
 override M: u32;
 override N: u32;
@@ -181,6 +194,24 @@ fn sum4(v: vec4<f32>) -> f32 {
   return (v.x + v.y) + (v.z + v.w);
 }
 
+#if ${QUAD}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32,
+        @builtin(subgroup_invocation_id) lane: u32) {
+  // Quad q of the workgroup covers rows 16 * (q / 4) .., columns 16 * (q % 4) ..; within it, lane bit 0
+  // picks the column half and bit 1 the row half. Loaded here: rows m0 and columns n0; m1 comes from the
+  // lane with the other bit 0 (same rows), n1 from the lane with the other bit 1 (same columns).
+  // No early return: every lane takes part in the swaps, and blocks past M or N load clamped and store nothing.
+  let quad = li / 4u;
+  let qx = lane & 1u;
+  let qy = (lane >> 1u) & 1u;
+  let mb = wg.y * 64u + (quad / 4u) * 16u + qy * 8u;
+  let nb = wg.x * 64u + (quad % 4u) * 16u + qx * 8u;
+  let m0 = mb + 4u * qx;
+  let m1 = mb + 4u - 4u * qx;
+  let n0 = nb + 4u * qy;
+  let n1 = nb + 4u - 4u * qy;
+#else
 @compute @workgroup_size(WG_X, WG_Y, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let n0 = gid.x * 8u;
@@ -188,6 +219,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (m0 >= M || n0 >= N) {
     return;
   }
+  let m1 = m0 + 4u;
+  let n1 = n0 + 4u;
+#endif
   var acc0 = vec4<f32>(0.0);
   var acc1 = vec4<f32>(0.0);
   var acc2 = vec4<f32>(0.0);
@@ -214,17 +248,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let nb1 = min(n0 + 1u, n_last);
   let nb2 = min(n0 + 2u, n_last);
   let nb3 = min(n0 + 3u, n_last);
-  let nb4 = min(n0 + 4u, n_last);
-  let nb5 = min(n0 + 5u, n_last);
-  let nb6 = min(n0 + 6u, n_last);
-  let nb7 = min(n0 + 7u, n_last);
+#if ${QUAD}
+#else
+  let nb4 = min(n1, n_last);
+  let nb5 = min(n1 + 1u, n_last);
+  let nb6 = min(n1 + 2u, n_last);
+  let nb7 = min(n1 + 3u, n_last);
+#endif
 #endif
 #if ${B_T}
 #elif ${B_VEC4}
-  // The second column group: past N its results are dropped, so whole vec4 reads are clamped inside B.
-  let nc = min(n0 + 4u, N - 4u);
+  // Column groups past N: their results are dropped, so whole vec4 reads are clamped inside B.
+  let nc0 = min(n0, N - 4u);
+  let nc1 = min(n1, N - 4u);
 #else
-  let nc = n0 + 4u;
+  let nc0 = n0;
+  let nc1 = n1;
 #endif
 #if ${A_T}
 #else
@@ -235,19 +274,25 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let ma1 = image_word(min(m0 + 1u, m_last));
   let ma2 = image_word(min(m0 + 2u, m_last));
   let ma3 = image_word(min(m0 + 3u, m_last));
-  let ma4 = image_word(min(m0 + 4u, m_last));
-  let ma5 = image_word(min(m0 + 5u, m_last));
-  let ma6 = image_word(min(m0 + 6u, m_last));
-  let ma7 = image_word(min(m0 + 7u, m_last));
+#if ${QUAD}
+#else
+  let ma4 = image_word(min(m1, m_last));
+  let ma5 = image_word(min(m1 + 1u, m_last));
+  let ma6 = image_word(min(m1 + 2u, m_last));
+  let ma7 = image_word(min(m1 + 3u, m_last));
+#endif
 #else
   let ma0 = min(m0, m_last);
   let ma1 = min(m0 + 1u, m_last);
   let ma2 = min(m0 + 2u, m_last);
   let ma3 = min(m0 + 3u, m_last);
-  let ma4 = min(m0 + 4u, m_last);
-  let ma5 = min(m0 + 5u, m_last);
-  let ma6 = min(m0 + 6u, m_last);
-  let ma7 = min(m0 + 7u, m_last);
+#if ${QUAD}
+#else
+  let ma4 = min(m1, m_last);
+  let ma5 = min(m1 + 1u, m_last);
+  let ma6 = min(m1 + 2u, m_last);
+  let ma7 = min(m1 + 3u, m_last);
+#endif
 #endif
 #endif
   for (var k0 = 0u; k0 < K; k0 += 4u) {
@@ -257,27 +302,40 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let t1 = a_t_row(k0 + 1u, m0);
     let t2 = a_t_row(k0 + 2u, m0);
     let t3 = a_t_row(k0 + 3u, m0);
-    let u0 = a_t_row(k0, m0 + 4u);
-    let u1 = a_t_row(k0 + 1u, m0 + 4u);
-    let u2 = a_t_row(k0 + 2u, m0 + 4u);
-    let u3 = a_t_row(k0 + 3u, m0 + 4u);
     let a0 = vec4<f32>(t0.x, t1.x, t2.x, t3.x);
     let a1 = vec4<f32>(t0.y, t1.y, t2.y, t3.y);
     let a2 = vec4<f32>(t0.z, t1.z, t2.z, t3.z);
     let a3 = vec4<f32>(t0.w, t1.w, t2.w, t3.w);
+#if ${QUAD}
+#else
+    let u0 = a_t_row(k0, m1);
+    let u1 = a_t_row(k0 + 1u, m1);
+    let u2 = a_t_row(k0 + 2u, m1);
+    let u3 = a_t_row(k0 + 3u, m1);
     let a4 = vec4<f32>(u0.x, u1.x, u2.x, u3.x);
     let a5 = vec4<f32>(u0.y, u1.y, u2.y, u3.y);
     let a6 = vec4<f32>(u0.z, u1.z, u2.z, u3.z);
     let a7 = vec4<f32>(u0.w, u1.w, u2.w, u3.w);
+#endif
 #else
     let a0 = a_row(ma0, k0);
     let a1 = a_row(ma1, k0);
     let a2 = a_row(ma2, k0);
     let a3 = a_row(ma3, k0);
+#if ${QUAD}
+#else
     let a4 = a_row(ma4, k0);
     let a5 = a_row(ma5, k0);
     let a6 = a_row(ma6, k0);
     let a7 = a_row(ma7, k0);
+#endif
+#endif
+#if ${QUAD}
+    // rows m1: the same-rows neighbour's a0 .. a3
+    let a4 = quadSwapX(a0);
+    let a5 = quadSwapX(a1);
+    let a6 = quadSwapX(a2);
+    let a7 = quadSwapX(a3);
 #endif
     // b_j = op(B)[k0 + j, n0 .. n0 + 3]
 #if ${B_T}
@@ -289,6 +347,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let b1 = vec4<f32>(s0.y, s1.y, s2.y, s3.y);
     let b2 = vec4<f32>(s0.z, s1.z, s2.z, s3.z);
     let b3 = vec4<f32>(s0.w, s1.w, s2.w, s3.w);
+#if ${QUAD}
+#else
     let s4 = b_t_row(nb4, k0);
     let s5 = b_t_row(nb5, k0);
     let s6 = b_t_row(nb6, k0);
@@ -297,15 +357,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c1 = vec4<f32>(s4.y, s5.y, s6.y, s7.y);
     let c2 = vec4<f32>(s4.z, s5.z, s6.z, s7.z);
     let c3 = vec4<f32>(s4.w, s5.w, s6.w, s7.w);
+#endif
 #else
-    let b0 = b_row(k0, n0);
-    let b1 = b_row(k0 + 1u, n0);
-    let b2 = b_row(k0 + 2u, n0);
-    let b3 = b_row(k0 + 3u, n0);
-    let c0 = b_row(k0, nc);
-    let c1 = b_row(k0 + 1u, nc);
-    let c2 = b_row(k0 + 2u, nc);
-    let c3 = b_row(k0 + 3u, nc);
+    let b0 = b_row(k0, nc0);
+    let b1 = b_row(k0 + 1u, nc0);
+    let b2 = b_row(k0 + 2u, nc0);
+    let b3 = b_row(k0 + 3u, nc0);
+#if ${QUAD}
+#else
+    let c0 = b_row(k0, nc1);
+    let c1 = b_row(k0 + 1u, nc1);
+    let c2 = b_row(k0 + 2u, nc1);
+    let c3 = b_row(k0 + 3u, nc1);
+#endif
+#endif
+#if ${QUAD}
+    // columns n1: the same-columns neighbour's b0 .. b3
+    let c0 = quadSwapY(b0);
+    let c1 = quadSwapY(b1);
+    let c2 = quadSwapY(b2);
+    let c3 = quadSwapY(b3);
 #endif
     acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
     bcc0 += a0.x * c0 + a0.y * c1 + a0.z * c2 + a0.w * c3;
@@ -329,30 +400,32 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 #endif
   }
 #if ${BIAS_GRAD}
-  // Every column block computes the row sums; the first one writes them.
-  if (n0 == 0u) {
+  // Every column block computes the row sums; the one holding column 0 writes them.
+  if (min(n0, n1) == 0u) {
     for (var i = 0u; i < 4u; i++) {
       if (m0 + i < M) { db[m0 + i] = sum_lo[i]; }
-      if (m0 + 4u + i < M) { db[m0 + 4u + i] = sum_hi[i]; }
+      if (m1 + i < M) { db[m1 + i] = sum_hi[i]; }
     }
   }
 #endif
-  store_row(m0, n0, acc0);
-  store_row(m0 + 1u, n0, acc1);
-  store_row(m0 + 2u, n0, acc2);
-  store_row(m0 + 3u, n0, acc3);
-  store_row(m0 + 4u, n0, acc4);
-  store_row(m0 + 5u, n0, acc5);
-  store_row(m0 + 6u, n0, acc6);
-  store_row(m0 + 7u, n0, acc7);
-  if (n0 + 4u < N) {
-    store_row(m0, n0 + 4u, bcc0);
-    store_row(m0 + 1u, n0 + 4u, bcc1);
-    store_row(m0 + 2u, n0 + 4u, bcc2);
-    store_row(m0 + 3u, n0 + 4u, bcc3);
-    store_row(m0 + 4u, n0 + 4u, bcc4);
-    store_row(m0 + 5u, n0 + 4u, bcc5);
-    store_row(m0 + 6u, n0 + 4u, bcc6);
-    store_row(m0 + 7u, n0 + 4u, bcc7);
+  if (n0 < N) {
+    store_row(m0, n0, acc0);
+    store_row(m0 + 1u, n0, acc1);
+    store_row(m0 + 2u, n0, acc2);
+    store_row(m0 + 3u, n0, acc3);
+    store_row(m1, n0, acc4);
+    store_row(m1 + 1u, n0, acc5);
+    store_row(m1 + 2u, n0, acc6);
+    store_row(m1 + 3u, n0, acc7);
+  }
+  if (n1 < N) {
+    store_row(m0, n1, bcc0);
+    store_row(m0 + 1u, n1, bcc1);
+    store_row(m0 + 2u, n1, bcc2);
+    store_row(m0 + 3u, n1, bcc3);
+    store_row(m1, n1, bcc4);
+    store_row(m1 + 1u, n1, bcc5);
+    store_row(m1 + 2u, n1, bcc6);
+    store_row(m1 + 3u, n1, bcc7);
   }
 }
