@@ -12,6 +12,8 @@ import { encode, view, type Dispatch } from '../src/gpu/dispatch.ts';
 import { fmaPeakExpected, prepareFmaPeak } from '../src/gpu/fma-peak.ts';
 import { readFloats } from '../src/gpu/readback.ts';
 import { prepareMatmul, type MatmulShape } from '../src/gpu/matmul.ts';
+import { preprocess } from '../src/gpu/preprocess.ts';
+import ceilingSource from './probes/matmul-ceiling.wgsl?raw';
 import { Rng } from '../src/init/rng.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
 import type { PageProgress } from './common.ts';
@@ -53,12 +55,23 @@ export interface KernelRow {
   ofPeak: number;
 }
 
+/** One form of bench/probes/matmul-ceiling.wgsl on the 1024^3 product. */
+export interface CeilingProbe {
+  form: 'buffers' | 'textures' | 'hoisted';
+  timing: Timing;
+  ofPeak: number;
+  /** Sampled outputs matched the float64 oracle (for 'hoisted': K / 4 times the first step's products). */
+  verified: boolean;
+}
+
 export interface KernelBenchResult {
   adapter: GpuContext['adapter'];
   /** verified: the probe's outputs matched the float64 oracle (so no work was optimized away). */
   peak: { gflops: number; verified: boolean; byChains: Array<{ chains: number; workgroups: number; gflops: number; verified: boolean }> };
   rows: KernelRow[];
   tfjs: Record<string, unknown> | { error: string };
+  /** What bounds the 1024^3 product where the quad layout runs; why not, where it does not. */
+  ceiling: CeilingProbe[] | { skipped: string };
 }
 
 const BATCH = 100;
@@ -180,6 +193,78 @@ async function timeTfjs(s: ProductShape, target: number): Promise<Timing> {
   }
 }
 
+const CEILING_SIZE = 1024;
+
+/**
+ * Times the three forms of the ceiling probe on C = A B, 1024^3, and checks 64 sampled outputs of each
+ * against float64: the engine's loads (buffers), texture loads, and no loads in the K loop (hoisted).
+ */
+async function ceilingProbes(ctx: GpuContext, target: number, peak: number, rng: Rng): Promise<KernelBenchResult['ceiling']> {
+  if (!ctx.quads) return { skipped: 'the probes use the quad layout, which needs subgroups of exactly 4 invocations' };
+  const n = CEILING_SIZE;
+  const a = new Float32Array(n * n).map(() => 2 * rng.nextFloat() - 1);
+  const b = new Float32Array(n * n).map(() => 2 * rng.nextFloat() - 1);
+  const { device } = ctx;
+  const bufA = ctx.createStorage('ceiling A', a, 'activations');
+  const bufB = ctx.createStorage('ceiling B', b, 'activations');
+  const bufC = ctx.createBuffer('ceiling C', n * n * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'activations');
+  // A as (K/4) x M texels of rgba32float, B as (N/4) x K: the same bytes, row by row.
+  const texture = (data: Float32Array<ArrayBuffer>, label: string): GPUTexture => {
+    const t = device.createTexture({ label, size: [n / 4, n], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+    device.queue.writeTexture({ texture: t }, data, { bytesPerRow: n * 4 }, [n / 4, n]);
+    return t;
+  };
+  const texA = texture(a, 'ceiling A texels');
+  const texB = texture(b, 'ceiling B texels');
+  const samples = Array.from({ length: 64 }, () => [rng.nextInt(n), rng.nextInt(n)] as const);
+  const want = (m: number, col: number, kEnd: number): number => {
+    let sum = 0;
+    for (let k = 0; k < kEnd; k++) sum += a[m * n + k] * b[k * n + col];
+    return sum;
+  };
+  const probes: CeilingProbe[] = [];
+  try {
+    for (const form of ['buffers', 'textures', 'hoisted'] as const) {
+      const textures = form === 'textures';
+      const module = device.createShaderModule({ label: `ceiling ${form}`, code: preprocess('matmul-ceiling', ceilingSource, { TEXTURES: textures, HOISTED: form === 'hoisted' }) });
+      const pipeline = await device.createComputePipelineAsync({ label: `ceiling ${form}`, layout: 'auto', compute: { module, constants: { M: n, N: n, K: n } } });
+      const bindGroup = device.createBindGroup({
+        layout: pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: textures ? texA.createView() : { buffer: bufA } },
+          { binding: 1, resource: textures ? texB.createView() : { buffer: bufB } },
+          { binding: 2, resource: { buffer: bufC } },
+        ],
+      });
+      const t = await timeReps(async (reps) => {
+        const encoder = device.createCommandEncoder();
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipeline);
+        pass.setBindGroup(0, bindGroup);
+        for (let i = 0; i < reps; i++) pass.dispatchWorkgroups(n / 64, n / 64);
+        pass.end();
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+      }, target);
+      ctx.check();
+      const c = await readFloats(ctx, bufC, 0, n * n);
+      const verified = samples.every(([m, col]) => {
+        const expected = form === 'hoisted' ? (n / 4) * want(m, col, 4) : want(m, col, n);
+        return Math.abs(c[m * n + col] - expected) <= 1e-3 + 1e-4 * Math.abs(expected);
+      });
+      const timed = timing(2 * n * n * n, t);
+      probes.push({ form, timing: timed, ofPeak: timed.gflops / peak, verified });
+    }
+  } finally {
+    ctx.destroyBuffer(bufA);
+    ctx.destroyBuffer(bufB);
+    ctx.destroyBuffer(bufC);
+    texA.destroy();
+    texB.destroy();
+  }
+  return probes;
+}
+
 /** The best FMA rate over a few accumulator counts, the grid grown until one dispatch takes ~30 ms. */
 async function fmaPeak(ctx: GpuContext, target: number): Promise<KernelBenchResult['peak']> {
   const byChains: KernelBenchResult['peak']['byChains'] = [];
@@ -208,7 +293,7 @@ async function fmaPeak(ctx: GpuContext, target: number): Promise<KernelBenchResu
 
 export async function runKernels(opts: KernelBenchOptions, progress: PageProgress): Promise<KernelBenchResult> {
   const shapes = benchShapes(opts);
-  progress.steps = 2 * shapes.length + 1;
+  progress.steps = 2 * shapes.length + 1 + (opts.big ? 1 : 0);
   progress.step = 0;
   progress.phase = 'FMA peak';
   const ctx = await createContext(navigator.gpu, { maxStorageBufferBindingSize: 64 << 20, maxBufferSize: 64 << 20 });
@@ -220,6 +305,12 @@ export async function runKernels(opts: KernelBenchOptions, progress: PageProgres
     for (const s of shapes) {
       progress.phase = `ours ${s.label} ${s.M}x${s.N}x${s.K}`;
       ours.push(await timeOurs(ctx, s, opts.seconds, rng));
+      progress.step++;
+    }
+    let ceiling: KernelBenchResult['ceiling'] = { skipped: 'run without the 1024^3 product' };
+    if (opts.big) {
+      progress.phase = 'ceiling probes 1024^3';
+      ceiling = await ceilingProbes(ctx, opts.seconds, peak.gflops, rng);
       progress.step++;
     }
     let tfjsInfo: KernelBenchResult['tfjs'];
@@ -249,7 +340,7 @@ export async function runKernels(opts: KernelBenchOptions, progress: PageProgres
         ofPeak: ours[i].gflops / peak.gflops,
       };
     });
-    return { adapter: ctx.adapter, peak, rows, tfjs: tfjsInfo };
+    return { adapter: ctx.adapter, peak, rows, tfjs: tfjsInfo, ceiling };
   } finally {
     ctx.destroy();
   }

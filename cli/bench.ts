@@ -246,6 +246,12 @@ function usedBy(uses: string[]): string {
   return [...byRecipe].map(([recipe, layers]) => `${recipe} ${layers.join(',')}`).join('; ') || '-';
 }
 
+const PROBE_FORMS = {
+  buffers: 'storage buffers (as the engine)',
+  textures: 'rgba32float textures',
+  hoisted: 'none: loads hoisted out of the K loop',
+} as const;
+
 async function kernelBench(browser: Browser, url: string, opts: Options): Promise<{ result: KernelBenchResult; checks: Check[] }> {
   const job: KernelBenchOptions = { recipes: opts.recipe ? [opts.recipe] : (Object.keys(RECIPES) as RecipeName[]), big: opts.big, seconds: opts.kernelSeconds };
   const result = await runJob<KernelBenchResult>(browser, url, 'kernels', job, opts.timeout);
@@ -261,6 +267,18 @@ async function kernelBench(browser: Browser, url: string, opts: Options): Promis
       result.rows.map((r) => [`${r.label} ${r.kind}`, `${r.M}x${r.N}x${r.K}`, usedBy(r.uses), g(r.ours), g(r.tfjs), r.ratio === null ? '-' : `${fixed(r.ratio)}x`, `${fixed(100 * r.ofPeak, 1)}%`, fixed(r.ours.msPerRep, 3)]),
     ),
   );
+  if ('skipped' in result.ceiling) {
+    log(`ceiling probes: skipped (${result.ceiling.skipped})`);
+  } else {
+    log('');
+    log('What bounds 1024^3 (bench/probes/matmul-ceiling.wgsl: our quad layout, operands from):');
+    log(
+      table(
+        ['operands', 'GFLOP/s', 'of peak', 'ms', 'checked'],
+        result.ceiling.map((p) => [PROBE_FORMS[p.form], fixed(p.timing.gflops, 3), `${fixed(100 * p.ofPeak, 1)}%`, fixed(p.timing.msPerRep, 1), p.verified ? 'ok' : 'WRONG']),
+      ),
+    );
+  }
   const checks: Check[] = [];
   const recipeRows = result.rows.filter((r) => r.label !== 'square');
   const worst = recipeRows.filter((r) => r.ratio !== null).sort((a, b) => a.ratio! - b.ratio!)[0];
