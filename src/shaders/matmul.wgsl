@@ -125,11 +125,12 @@ fn a_t_row(k: u32, m0: u32) -> vec4<f32> {
 
 #if ${B_T}
 #else
-// op(B)[k, n0 .. n0 + 3] for B stored (K, N) (or gathered images); zeros for k past K.
-fn b_row(k: u32, n0: u32) -> vec4<f32> {
+// op(B)[k, n0 .. n0 + 3] for B stored (K, N); zeros for k past K.
+// For gathered images (B_U8) `word` is image_word(k), which the main loop looks up.
+fn b_row(k: u32, n0: u32, word: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
 #if ${B_U8}
-  if (K_ALIGNED || k < K) { v = unpack4x8unorm(B[image_word(k) + n0 / 4u]); }
+  if (K_ALIGNED || k < K) { v = unpack4x8unorm(B[word + n0 / 4u]); }
 #elif ${B_VEC4}
   if (K_ALIGNED || k < K) { v = B[(k * N + n0) / 4u]; }
 #else
@@ -359,16 +360,37 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c3 = vec4<f32>(s4.w, s5.w, s6.w, s7.w);
 #endif
 #else
-    let b0 = b_row(k0, nc0);
-    let b1 = b_row(k0 + 1u, nc0);
-    let b2 = b_row(k0 + 2u, nc0);
-    let b3 = b_row(k0 + 3u, nc0);
+#if ${B_U8}
+    // The images of steps k0 .. k0 + 3, through the permutation (clamped inside it past K).
+#if ${QUAD}
+    // All four lanes of the quad need the same four: each looks up one and they share them.
+    let word = image_word(min(k0 + (lane & 3u), K - 1u));
+    let w0 = quadBroadcast(word, 0u);
+    let w1 = quadBroadcast(word, 1u);
+    let w2 = quadBroadcast(word, 2u);
+    let w3 = quadBroadcast(word, 3u);
+#else
+    let w0 = image_word(k0);
+    let w1 = image_word(min(k0 + 1u, K - 1u));
+    let w2 = image_word(min(k0 + 2u, K - 1u));
+    let w3 = image_word(min(k0 + 3u, K - 1u));
+#endif
+#else
+    let w0 = 0u;
+    let w1 = 0u;
+    let w2 = 0u;
+    let w3 = 0u;
+#endif
+    let b0 = b_row(k0, nc0, w0);
+    let b1 = b_row(k0 + 1u, nc0, w1);
+    let b2 = b_row(k0 + 2u, nc0, w2);
+    let b3 = b_row(k0 + 3u, nc0, w3);
 #if ${QUAD}
 #else
-    let c0 = b_row(k0, nc1);
-    let c1 = b_row(k0 + 1u, nc1);
-    let c2 = b_row(k0 + 2u, nc1);
-    let c3 = b_row(k0 + 3u, nc1);
+    let c0 = b_row(k0, nc1, w0);
+    let c1 = b_row(k0 + 1u, nc1, w1);
+    let c2 = b_row(k0 + 2u, nc1, w2);
+    let c3 = b_row(k0 + 3u, nc1, w3);
 #endif
 #endif
 #if ${QUAD}
