@@ -229,6 +229,16 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
     if (peer) {
       const ratio = ours.samplesPerSecond / peer.samplesPerSecond;
       checks.push({ target: `${recipe} training throughput >= ${TARGETS.throughputVsTfjs}x TF.js WebGPU`, value: `${fixed(ratio)}x`, met: ratio >= TARGETS.throughputVsTfjs });
+      // Same weights, batches and optimizer: what differs is float32 rounding, whose effect on the test
+      // accuracy shows in how far TF.js's own two backends land apart.
+      const images = (r: TrainBenchResult): number => Math.round(r.testAccuracy * r.testCount);
+      const wasm = results['tfjs-wasm'];
+      const spread = wasm ? `; TF.js wasm ${fixed(wasm.testAccuracy * 100, 2)}%, ${Math.abs(images(wasm) - images(peer))} images from TF.js WebGPU` : '';
+      checks.push({
+        target: 'test accuracy after the same steps no worse than TF.js WebGPU',
+        value: `ours ${fixed(ours.testAccuracy * 100, 2)}%, TF.js WebGPU ${fixed(peer.testAccuracy * 100, 2)}% (${images(ours) - images(peer) >= 0 ? '+' : ''}${images(ours) - images(peer)} images)${spread}`,
+        met: ours.testAccuracy >= peer.testAccuracy,
+      });
     }
   }
   return { results, errors, checks };
