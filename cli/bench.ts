@@ -22,8 +22,10 @@ import { build } from 'vite';
 import type { Browser } from 'puppeteer-core';
 import { collectProblems, launch } from '../tests/e2e/browser.ts';
 import { startStaticServer } from '../tests/e2e/server.ts';
-import type { TrainBenchOptions, TrainBenchResult } from '../bench/common.ts';
+import { planRun, type TrainBenchOptions, type TrainBenchResult } from '../bench/common.ts';
 import type { KernelBenchOptions, KernelBenchResult, Timing } from '../bench/kernels.ts';
+import { referenceRun, type ReferenceResult } from '../bench/reference.ts';
+import { loadMnist } from '../src/data/node.ts';
 import type { JobKind, JobStatus, PageInfo } from '../bench/main.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
 
@@ -74,6 +76,7 @@ const program = new Command()
   .option('--kernels', 'matmul micro-benchmarks instead of training')
   .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
+  .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
   .option('--timeout <s>', 'give up on one engine after this many seconds', positive('--timeout', true), 3600)
@@ -90,6 +93,7 @@ interface Options {
   kernels?: boolean;
   kernelSeconds: number;
   big: boolean;
+  reference: boolean;
   dist?: string;
   out: string;
   timeout: number;
@@ -167,7 +171,24 @@ const verdict = (c: Check): string => `  ${c.met ? 'met    ' : 'NOT met'}  ${c.t
 
 // ---- training ------------------------------------------------------------------------------------------
 
-async function trainBench(browser: Browser, url: string, opts: Options): Promise<{ results: Partial<Record<Engine, TrainBenchResult>>; errors: Record<string, string>; checks: Check[] }> {
+/**
+ * The float64 reference costs about steps x parameters multiply-adds times a few; beyond this budget (about
+ * 740 mlp steps, 165 deep steps: a minute or so here) it is skipped with a note.
+ */
+const REFERENCE_BUDGET = 2e8;
+
+async function reference(job: TrainBenchOptions, opts: Options): Promise<ReferenceResult | string> {
+  if (!opts.reference) return 'skipped (--no-reference)';
+  const widths = RECIPES[job.recipe].layers;
+  const parameters = widths.slice(1).reduce((sum, out, l) => sum + out * (widths[l] + 1), 0);
+  const data = await loadMnist();
+  const steps = planRun(data, job).steps;
+  if (steps * parameters > REFERENCE_BUDGET) return `skipped (${steps} steps would take the CPU too long; it runs up to ${Math.floor(REFERENCE_BUDGET / parameters)})`;
+  status(`  float64 reference: ${steps} steps on the CPU ...`);
+  return referenceRun(data, job);
+}
+
+async function trainBench(browser: Browser, url: string, opts: Options): Promise<{ results: Partial<Record<Engine, TrainBenchResult>>; reference: ReferenceResult | string; errors: Record<string, string>; checks: Check[] }> {
   const recipe = opts.recipe ?? 'mlp';
   const job: TrainBenchOptions = { recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup };
   const results: Partial<Record<Engine, TrainBenchResult>> = {};
@@ -180,6 +201,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       status(`  ${engine} failed: ${errors[engine].split('\n')[0]}`);
     }
   }
+  const ref = await reference(job, opts);
 
   const ours = results.ours;
   const any = Object.values(results)[0];
@@ -222,6 +244,17 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       log(table(['kernel (one step, own pass each)', 'GPU ms', 'share'], x.kernelTimes.map((k) => [k.name, fixed(k.ms, 3), `${fixed((100 * k.ms) / (x.kernelMsPerStep || 1), 1)}%`])));
       log(`sum ${fixed(x.kernelMsPerStep, 3)} ms of GPU time per step; wall ${fixed(x.wallMsPerStep, 3)} ms per step in the timed run, ${fixed(x.profileWallMsPerStep, 3)} ms per profiled step`);
     }
+    if (typeof ref === 'string') {
+      log(`float64 reference trainer: ${ref}`);
+    } else {
+      const refImages = Math.round(ref.testAccuracy * ref.testCount);
+      const apart = ENGINES.filter((e) => results[e]).map((e) => {
+        const d = Math.round(results[e]!.testAccuracy * results[e]!.testCount) - refImages;
+        return `${e} ${d >= 0 ? '+' : ''}${d}`;
+      });
+      log(`float64 reference trainer (CPU, same weights and batches): loss ${fixed(ref.loss, 4)}, test acc ${fixed(ref.testAccuracy * 100, 2)}% after ${ref.steps} steps (${fixed(ref.seconds, 1)} s)`);
+      log(`test images right, against the float64 reference: ${apart.join(', ')}`);
+    }
     // The dispatch budget is set for the mlp recipe; a deeper stack needs 3 more per layer (3L + 1).
     if (recipe === 'mlp') checks.push({ target: `dispatches per step <= ${TARGETS.dispatchesPerStep}`, value: String(x.dispatchesPerStep), met: x.dispatchesPerStep <= TARGETS.dispatchesPerStep });
     checks.push({ target: 'no awaited readback inside the step loop (fewer buffer maps than steps)', value: `${ours.readbacks} maps / ${ours.steps} steps`, met: ours.readbacks < ours.steps });
@@ -239,9 +272,10 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
         value: `ours ${fixed(ours.testAccuracy * 100, 2)}%, TF.js WebGPU ${fixed(peer.testAccuracy * 100, 2)}% (${images(ours) - images(peer) >= 0 ? '+' : ''}${images(ours) - images(peer)} images)${spread}`,
         met: ours.testAccuracy >= peer.testAccuracy,
       });
+
     }
   }
-  return { results, errors, checks };
+  return { results, reference: ref, errors, checks };
 }
 
 // ---- kernels -------------------------------------------------------------------------------------------
@@ -336,6 +370,7 @@ async function main(): Promise<void> {
     } else {
       const t = await trainBench(chromium.browser, url, opts);
       record.train = t.results;
+      record.reference = t.reference;
       record.errors = t.errors;
       const ours = t.results.ours;
       const peer = t.results['tfjs-webgpu'];
