@@ -123,6 +123,37 @@ describe.each(LAYOUTS)('matmul kernel vs float64 reference, $name layout', ({ qu
   });
 });
 
+it('the quad layout computes exactly what the plain layout computes (bit for bit), so results do not depend on the adapter', async (t) => {
+  needLayout(true, t);
+  const shapes: MatmulShape[] = [
+    { M: 130, N: 36, K: 9, transB: true, bias: true, relu: true },
+    { M: 256, N: 100, K: 100, transA: true, biasGrad: true },
+    { M: 100, N: 256, K: 256, mask: true },
+  ];
+  for (const shape of shapes) {
+    const { M, N, K } = shape;
+    const inputs = { a: upload(random(M * K), 'a'), b: upload(random(K * N), 'b'), bias: upload(random(Math.max(M, N)), 'bias'), aux: upload(random(M * N), 'aux') };
+    const outputs: Float32Array[] = [];
+    for (const quads of [true, false]) {
+      const c = upload(new Float32Array(M * N), 'c');
+      const db = upload(new Float32Array(M), 'db');
+      const dispatch = await prepareMatmul(ctx, shape, {
+        a: view(inputs.a, 0, M * K),
+        b: view(inputs.b, 0, K * N),
+        c: view(c, 0, M * N),
+        bias: shape.bias ? view(inputs.bias, 0, N) : shape.biasGrad ? view(db, 0, M) : undefined,
+        aux: shape.mask ? view(inputs.aux, 0, M * N) : undefined,
+      }, 'bitwise', quads);
+      await run(ctx, [dispatch]);
+      outputs.push(Float32Array.from([...(await readFloats(ctx, c, 0, M * N)), ...(await readFloats(ctx, db, 0, M))]));
+      ctx.destroyBuffer(c);
+      ctx.destroyBuffer(db);
+    }
+    expect(outputs[0]).toEqual(outputs[1]);
+    Object.values(inputs).forEach((buffer) => ctx.destroyBuffer(buffer));
+  }
+});
+
 describe.each(LAYOUTS)('matmul with the u8 dataset gathered through the permutation, $name layout', ({ quads }) => {
   // Images of 7 and 784 bytes: a size that is not a multiple of 4 exercises the padded stride.
   for (const imageSize of [7, 784]) {
