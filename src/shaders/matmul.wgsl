@@ -21,12 +21,13 @@
 // Dispatch (ceil(N / 8 / WG_X), ceil(M / 8 / WG_Y)). Rows past M and columns past N are clamped on load and
 // never stored; steps past K read zeros, so any M, N, K >= 1 works.
 //
-// QUAD (adapters whose subgroups are exactly 4 wide: a CPU adapter runs one invocation per SIMD lane, and
-// there a buffer load costs a per-lane gather, about 30 cycles for 4 floats): the four invocations of a quad
-// (4 consecutive local invocations) cover a 16 x 16 block, 2 x 2 blocks of 8 x 8. Each loads half of its A
-// rows (4 of 8) and half of its B columns, and takes the other halves from its neighbours with quadSwapX
-// (same rows) and quadSwapY (same columns): half the loads for the same arithmetic (1.5x on 1024^3).
-// Workgroups are 64 invocations = 4 x 4 quads = a 64 x 64 block, so the grid is the same. Without QUAD the
+// QUAD (adapters whose subgroups are exactly 4 wide: a CPU adapter runs one invocation per SIMD lane, every
+// buffer load there is a per-lane gather, and loads take two thirds of a 1024^3 product's time, see
+// bench/probes/matmul-ceiling.wgsl): the four invocations of a quad (4 consecutive local invocations) cover a
+// 16 x 16 block, 2 x 2 blocks of 8 x 8. Each loads half of its A rows (4 of 8) and half of its B columns,
+// and takes the other halves from its neighbours with quadSwapX (same rows) and quadSwapY (same columns):
+// half the loads for the same arithmetic, in the same order (1.5x on 1024^3, bit-identical results). With a
+// gathered B the four also share the permutation look-ups (quadBroadcast). Workgroups are 64 invocations = 4 x 4 quads = a 64 x 64 block, so the grid is the same. Without QUAD the
 // invocation computes its whole 8 x 8 block itself. In both, the block's rows are two groups of four, m0 and
 // m1, and its columns n0 and n1; QUAD only changes where they are and which of them are loaded.
 
