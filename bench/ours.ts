@@ -86,6 +86,8 @@ export async function runOurs(opts: TrainBenchOptions, progress: PageProgress): 
       extra: {
         adapter: ctx.adapter,
         dispatchesPerStep,
+        /** The matmul layout the device allowed (see GpuContext.quads). */
+        matmulLayout: ctx.quads ? 'quad' : 'plain',
         gpuBytes,
         epochReadbacks: epochs.map((e) => e.readbacks),
         epochs: epochs.map(({ epoch, loss, seconds: s, steps }) => ({ epoch, loss, seconds: s, steps })),

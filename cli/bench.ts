@@ -227,6 +227,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
   if (ours) {
     const x = ours.extra as {
       dispatchesPerStep: number;
+      matmulLayout: string;
       gpuBytes: { total: number; byPurpose: Record<string, number> };
       timestampQuery: string;
       kernelTimes: Array<{ name: string; ms: number }> | null;
@@ -236,7 +237,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       adapter: { vendor: string; architecture: string; description: string };
     };
     log('');
-    log(`Our engine: ${x.dispatchesPerStep} dispatches per step; ${ours.readbacks} buffer maps in ${ours.steps} steps (one per submitted chunk, none per step)`);
+    log(`Our engine: ${x.dispatchesPerStep} dispatches per step, matmul layout ${x.matmulLayout}; ${ours.readbacks} buffer maps in ${ours.steps} steps (one per submitted chunk, none per step)`);
     log(`GPU memory: ${mib(x.gpuBytes.total)} = ${Object.entries(x.gpuBytes.byPurpose).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`);
     log(`Timestamp queries: ${x.timestampQuery}`);
     if (x.kernelTimes) {
