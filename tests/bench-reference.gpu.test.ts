@@ -3,23 +3,20 @@
  * same initial weights and batches as our GPU trainer, so their losses agree step for step (tolerance as in
  * training.gpu.test.ts: 1e-4 + 1e-4 |ref|) and it reports the mean of the steps it ran.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { loadMnist } from '../src/data/node.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { planRun, type TrainBenchOptions } from '../bench/common.ts';
 import { referenceRun } from '../bench/reference.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { gpuContext } from './gpu.ts';
+import { withGpuAndMnist } from './gpu.ts';
 
 let ctx: GpuContext;
 let mnist: Dataset;
-
-beforeAll(async () => {
-  ctx = await gpuContext();
-  mnist = await loadMnist();
+withGpuAndMnist((c, m) => {
+  ctx = c;
+  mnist = m;
 });
-afterAll(() => ctx?.destroy());
 
 it('trains the steps of the plan on the batches our engine sees, across an epoch boundary', async () => {
   // 500 images: 5 steps per epoch, so 7 steps cross into the second epoch's permutation.

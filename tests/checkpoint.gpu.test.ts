@@ -2,24 +2,21 @@
  * Checkpoints: a run saved mid-epoch, written to a safetensors file, read back and continued (on a new
  * device) ends with exactly the numbers of a run that was never interrupted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { loadMnist } from '../src/data/node.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { parseSafetensors } from '../src/data/safetensors.ts';
 import { checkpointFromSafetensors, checkpointToSafetensors, isCheckpoint } from '../src/train/checkpoint.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { gpuContext } from './gpu.ts';
+import { gpuContext, withGpuAndMnist } from './gpu.ts';
 
 let ctx: GpuContext;
 let mnist: Dataset;
-
-beforeAll(async () => {
-  ctx = await gpuContext();
-  mnist = await loadMnist();
+withGpuAndMnist((c, m) => {
+  ctx = c;
+  mnist = m;
 });
-afterAll(() => ctx?.destroy());
 
 const same = (a: Float32Array, b: Float32Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 

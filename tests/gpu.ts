@@ -2,7 +2,10 @@
  * Shared set-up of the GPU tests: a Dawn device on whatever adapter this machine has (the software adapter
  * on CI). No adapter is a failure with a message, never a skip.
  */
+import { afterAll, beforeAll } from 'vitest';
 import { createNodeContext } from '../src/gpu/node.ts';
+import { loadMnist } from '../src/data/node.ts';
+import type { Dataset } from '../src/data/idx.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
 import { encode, type Dispatch } from '../src/gpu/dispatch.ts';
 
@@ -12,6 +15,19 @@ export async function gpuContext(): Promise<GpuContext> {
   } catch (error) {
     throw new Error(`GPU tests need a WebGPU adapter and none could be created: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A device and the real MNIST for a whole test file: made before its first test and handed to `use`, the
+ * device destroyed after its last.
+ */
+export function withGpuAndMnist(use: (ctx: GpuContext, mnist: Dataset) => void): void {
+  let ctx: GpuContext | undefined;
+  beforeAll(async () => {
+    ctx = await gpuContext();
+    use(ctx, await loadMnist());
+  });
+  afterAll(() => ctx?.destroy());
 }
 
 /** Runs dispatches in one submit and waits for the queue. */

@@ -3,9 +3,8 @@
  * Tolerances: activation and gradient standard deviations within 1e-3 relative (float32 statistics of
  * float32 products through up to 11 layers); probabilities within 1e-5.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { loadMnist } from '../src/data/node.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { permutation } from '../src/data/batches.ts';
 import { deriveSeed, Rng } from '../src/init/rng.ts';
@@ -13,16 +12,14 @@ import { ReferenceMlp } from '../src/reference/mlp.ts';
 import { pixelsToInput, softmaxCrossEntropy } from '../src/reference/kernels.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { gpuContext } from './gpu.ts';
+import { withGpuAndMnist } from './gpu.ts';
 
 let ctx: GpuContext;
 let mnist: Dataset;
-
-beforeAll(async () => {
-  ctx = await gpuContext();
-  mnist = await loadMnist();
+withGpuAndMnist((c, m) => {
+  ctx = c;
+  mnist = m;
 });
-afterAll(() => ctx?.destroy());
 
 const std = (x: Float64Array): number => {
   const mean = x.reduce((a, b) => a + b, 0) / x.length;

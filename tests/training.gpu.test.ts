@@ -8,9 +8,8 @@
  * move by up to lr (1e-3) per step in either run: the weight bound allows that for a few elements, and the
  * mean error must stay far below it.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { loadMnist } from '../src/data/node.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { permutation } from '../src/data/batches.ts';
 import { deriveSeed, Rng } from '../src/init/rng.ts';
@@ -20,16 +19,14 @@ import { ReferenceMlp } from '../src/reference/mlp.ts';
 import { pixelsToInput } from '../src/reference/kernels.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
-import { gpuContext } from './gpu.ts';
+import { withGpuAndMnist } from './gpu.ts';
 
 let ctx: GpuContext;
 let mnist: Dataset;
-
-beforeAll(async () => {
-  ctx = await gpuContext();
-  mnist = await loadMnist();
+withGpuAndMnist((c, m) => {
+  ctx = c;
+  mnist = m;
 });
-afterAll(() => ctx?.destroy());
 
 /** Trains on the GPU and returns every step's loss and the final parameter arena. */
 async function trainOnGpu(recipe: Recipe): Promise<{ losses: number[]; params: Float32Array; trainer: Trainer }> {
