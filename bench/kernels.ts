@@ -310,7 +310,9 @@ export async function runKernels(opts: KernelBenchOptions, progress: PageProgres
     let ceiling: KernelBenchResult['ceiling'] = { skipped: 'run without the 1024^3 product' };
     if (opts.big) {
       progress.phase = 'ceiling probes 1024^3';
-      ceiling = await ceilingProbes(ctx, opts.seconds, peak.gflops, rng);
+      ceiling = await ceilingProbes(ctx, opts.seconds, peak.gflops, rng).catch((error: unknown) => ({
+        skipped: `the probes failed: ${error instanceof Error ? error.message : String(error)}`,
+      }));
       progress.step++;
     }
     let tfjsInfo: KernelBenchResult['tfjs'];
