@@ -7,7 +7,7 @@
  */
 import { batchesPerEpoch } from '../src/data/batches.ts';
 import type { Dataset } from '../src/data/idx.ts';
-import { ReferenceMlp } from '../src/reference/mlp.ts';
+import { paramsFromArena, ReferenceMlp } from '../src/reference/mlp.ts';
 import { pixelsToInput } from '../src/reference/kernels.ts';
 import { epochOrders, initialArena, planRun, type TrainBenchOptions } from './common.ts';
 
@@ -25,11 +25,7 @@ export function referenceRun(data: Dataset, opts: TrainBenchOptions): ReferenceR
   const plan = planRun(data, opts);
   const { recipe } = plan;
   const { model, arena } = initialArena(recipe);
-  const params = model.layers.map((layer) => {
-    const w = model.layout.get(layer.weightName);
-    const b = model.layout.get(layer.biasName);
-    return { weight: Float64Array.from(arena.subarray(w.offset, w.offset + w.length)), bias: Float64Array.from(arena.subarray(b.offset, b.offset + b.length)) };
-  });
+  const params = paramsFromArena(model, arena);
   const optimizer = recipe.optimizer === 'sgd'
     ? { kind: 'sgd' as const, lr: recipe.lr, momentum: recipe.momentum }
     : { kind: 'adam' as const, lr: recipe.lr, beta1: recipe.beta1, beta2: recipe.beta2, eps: recipe.eps };

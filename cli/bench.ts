@@ -28,6 +28,7 @@ import { referenceRun, type ReferenceResult } from '../bench/reference.ts';
 import { loadMnist } from '../src/data/node.ts';
 import type { JobKind, JobStatus, PageInfo } from '../bench/main.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
+import { Mlp } from '../src/layers/mlp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = ['ours', 'tfjs-webgpu', 'tfjs-wasm'] as const;
@@ -167,6 +168,9 @@ interface Check {
   met: boolean;
 }
 
+/** Test images an engine (or the reference) classified right. */
+const images = (r: { testAccuracy: number; testCount: number }): number => Math.round(r.testAccuracy * r.testCount);
+
 const verdict = (c: Check): string => `  ${c.met ? 'met    ' : 'NOT met'}  ${c.target}: ${c.value}`;
 
 // ---- training ------------------------------------------------------------------------------------------
@@ -179,8 +183,7 @@ const REFERENCE_BUDGET = 2e8;
 
 async function reference(job: TrainBenchOptions, opts: Options): Promise<ReferenceResult | string> {
   if (!opts.reference) return 'skipped (--no-reference)';
-  const widths = RECIPES[job.recipe].layers;
-  const parameters = widths.slice(1).reduce((sum, out, l) => sum + out * (widths[l] + 1), 0);
+  const parameters = new Mlp(RECIPES[job.recipe].layers).layout.parameterCount;
   const data = await loadMnist();
   const steps = planRun(data, job).steps;
   if (steps * parameters > REFERENCE_BUDGET) return `skipped (${steps} steps would take the CPU too long; it runs up to ${Math.floor(REFERENCE_BUDGET / parameters)})`;
@@ -248,9 +251,8 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
     if (typeof ref === 'string') {
       log(`float64 reference trainer: ${ref}`);
     } else {
-      const refImages = Math.round(ref.testAccuracy * ref.testCount);
       const apart = ENGINES.filter((e) => results[e]).map((e) => {
-        const d = Math.round(results[e]!.testAccuracy * results[e]!.testCount) - refImages;
+        const d = images(results[e]!) - images(ref);
         return `${e} ${d >= 0 ? '+' : ''}${d}`;
       });
       log(`float64 reference trainer (CPU, same weights and batches): loss ${fixed(ref.loss, 4)}, test acc ${fixed(ref.testAccuracy * 100, 2)}% after ${ref.steps} steps (${fixed(ref.seconds, 1)} s)`);
@@ -265,7 +267,6 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       checks.push({ target: `${recipe} training throughput >= ${TARGETS.throughputVsTfjs}x TF.js WebGPU`, value: `${fixed(ratio)}x`, met: ratio >= TARGETS.throughputVsTfjs });
       // Same weights, batches and optimizer: what differs is float32 rounding, whose effect on the test
       // accuracy shows in how far TF.js's own two backends land apart.
-      const images = (r: TrainBenchResult): number => Math.round(r.testAccuracy * r.testCount);
       const wasm = results['tfjs-wasm'];
       const spread = wasm ? `; TF.js wasm ${fixed(wasm.testAccuracy * 100, 2)}%, ${Math.abs(images(wasm) - images(peer))} images from TF.js WebGPU` : '';
       checks.push({
@@ -273,7 +274,6 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
         value: `ours ${fixed(ours.testAccuracy * 100, 2)}%, TF.js WebGPU ${fixed(peer.testAccuracy * 100, 2)}% (${images(ours) - images(peer) >= 0 ? '+' : ''}${images(ours) - images(peer)} images)${spread}`,
         met: ours.testAccuracy >= peer.testAccuracy,
       });
-
     }
   }
   return { results, reference: ref, errors, checks };

@@ -8,7 +8,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { permutation } from '../src/data/batches.ts';
 import { deriveSeed, Rng } from '../src/init/rng.ts';
-import { ReferenceMlp } from '../src/reference/mlp.ts';
+import { paramsFromArena, ReferenceMlp } from '../src/reference/mlp.ts';
 import { pixelsToInput, softmaxCrossEntropy } from '../src/reference/kernels.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
@@ -30,11 +30,7 @@ const std = (x: Float64Array): number => {
 async function referenceOf(trainer: Trainer): Promise<ReferenceMlp> {
   const arena = await trainer.readParameters();
   const { model } = trainer;
-  const params = model.layers.map((layer) => {
-    const w = model.layout.get(layer.weightName);
-    const b = model.layout.get(layer.biasName);
-    return { weight: Float64Array.from(arena.subarray(w.offset, w.offset + w.length)), bias: Float64Array.from(arena.subarray(b.offset, b.offset + b.length)) };
-  });
+  const params = paramsFromArena(model, arena);
   return new ReferenceMlp(model.widths.slice(), params, { kind: 'sgd', lr: 0, momentum: 0 });
 }
 

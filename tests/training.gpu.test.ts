@@ -15,7 +15,7 @@ import { permutation } from '../src/data/batches.ts';
 import { deriveSeed, Rng } from '../src/init/rng.ts';
 import { parseInitializer } from '../src/init/initializers.ts';
 import { Mlp } from '../src/layers/mlp.ts';
-import { ReferenceMlp } from '../src/reference/mlp.ts';
+import { paramsFromArena, ReferenceMlp } from '../src/reference/mlp.ts';
 import { pixelsToInput } from '../src/reference/kernels.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
@@ -46,11 +46,7 @@ describe('training on the GPU', () => {
     // The same initial weights, batches and optimizer in float64.
     const model = new Mlp(recipe.layers);
     const init = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));
-    const params = model.layers.map((layer) => {
-      const w = model.layout.get(layer.weightName);
-      const b = model.layout.get(layer.biasName);
-      return { weight: Float64Array.from(init.subarray(w.offset, w.offset + w.length)), bias: Float64Array.from(init.subarray(b.offset, b.offset + b.length)) };
-    });
+    const params = paramsFromArena(model, init);
     const ref = new ReferenceMlp(recipe.layers, params, { kind: 'adam', lr: recipe.lr, beta1: recipe.beta1, beta2: recipe.beta2, eps: recipe.eps });
     const order = permutation(recipe.trainLimit, new Rng(deriveSeed(recipe.seed, 1)));
     const refLosses: number[] = [];

@@ -58,7 +58,7 @@ export class GpuContext {
   /**
    * The matmul shares loads within quads (src/shaders/matmul.wgsl, QUAD): the device has subgroups and
    * they are always 4 wide, so that a quad is 4 consecutive invocations (a CPU adapter's SIMD lanes, where
-   * loads are the bottleneck). Wider subgroups do not promise that layout, and GPUs gain little from it.
+   * loads are the bottleneck). Wider subgroups do not promise that layout, and on GPUs it is unmeasured.
    */
   readonly quads: boolean;
 

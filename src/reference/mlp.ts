@@ -17,6 +17,7 @@ import {
   type AdamConfig,
   type SgdConfig,
 } from './kernels.ts';
+import type { Mlp } from '../layers/mlp.ts';
 
 export interface LayerParams {
   /** (out, in) row-major, as nn.Linear.weight. */
@@ -26,6 +27,15 @@ export interface LayerParams {
 }
 
 export type OptimizerConfig = ({ kind: 'adam' } & AdamConfig) | ({ kind: 'sgd' } & SgdConfig);
+
+/** Each layer's weight and bias, in float64, out of a parameter arena laid out by `model` (an Mlp). */
+export function paramsFromArena(model: Mlp, arena: Float32Array): LayerParams[] {
+  return model.layers.map((layer) => {
+    const w = model.layout.get(layer.weightName);
+    const b = model.layout.get(layer.biasName);
+    return { weight: Float64Array.from(arena.subarray(w.offset, w.offset + w.length)), bias: Float64Array.from(arena.subarray(b.offset, b.offset + b.length)) };
+  });
+}
 
 /** Per-tensor optimizer state: Adam's first and second moments, or SGD's momentum buffer in `a`. */
 interface TensorState {
