@@ -19,7 +19,7 @@ export default defineConfig({
     emptyOutDir: true,
     copyPublicDir: false,
     lib: {
-      entry: { 'mlp-trainer': 'src/app/mlp-trainer.ts', 'init-lab': 'src/app/init-lab.ts' },
+      entry: { 'mlp-trainer': 'src/app/trainer/mlp-trainer.ts', 'init-lab': 'src/app/lab/init-lab.ts' },
       formats: ['es'],
       fileName: (_format, entryName) => `${entryName}.js`,
     },

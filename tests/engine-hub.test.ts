@@ -1,10 +1,10 @@
 /**
- * The page's shared engine (src/app/engine-hub.ts) with a stand-in worker: one worker per dataset, late
+ * The page's shared engine (src/app/bridge/engine-hub.ts) with a stand-in worker: one worker per dataset, late
  * joiners greeted, events routed to the element they concern, the worker ended with the last element.
  */
 import { describe, expect, it } from 'vitest';
-import { connect, requestId } from '../src/app/engine-hub.ts';
-import type { Command, EngineEvent } from '../src/app/protocol.ts';
+import { connect, requestId } from '../src/app/bridge/engine-hub.ts';
+import type { Command, EngineEvent } from '../src/engine/protocol.ts';
 
 /** Records what is posted to it and lets the test play the worker's side. */
 class FakeWorker {

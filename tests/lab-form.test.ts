@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultLabText, parseLabForm, parseProbeForm } from '../src/app/lab-form.ts';
+import { defaultLabText, parseLabForm, parseProbeForm } from '../src/app/lab/lab-form.ts';
 
 const probeText = { depth: '20', width: '256', seed: '777' };
 

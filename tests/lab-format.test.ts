@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INIT_CHOICES, LOG_CEILING, LOG_FLOOR, alignSeries, colorFor, describeProbe, forLogScale, formatPercent, formatValue, trendOf } from '../src/app/lab-format.ts';
+import { INIT_CHOICES, LOG_CEILING, LOG_FLOOR, alignSeries, colorFor, describeProbe, forLogScale, formatPercent, formatValue, trendOf } from '../src/app/lab/lab-format.ts';
 import { parseInitializer } from '../src/init/initializers.ts';
 
 describe('lab choices', () => {

@@ -1,3 +1,3 @@
 /** The demo page's entry: defines the elements index.html uses. */
-import './mlp-trainer.ts';
-import './init-lab.ts';
+import './trainer/mlp-trainer.ts';
+import './lab/init-lab.ts';

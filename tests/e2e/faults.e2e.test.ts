@@ -5,7 +5,7 @@
  * filled in).
  */
 import { describe, expect, it } from 'vitest';
-import type { MlpTrainer } from '../../src/app/mlp-trainer.ts';
+import type { MlpTrainer } from '../../src/app/trainer/mlp-trainer.ts';
 import {
   clickButton,
   fillSetting,

@@ -6,9 +6,9 @@
  * exported as MlpTrainerEventMap rather than merged into HTMLElementEventMap; listeners cast with it:
  *   el.addEventListener('epoch-end', (e) => console.log((e as MlpTrainerEventMap['epoch-end']).detail.result));
  */
-import type { EpochResult, Progress } from '../train/trainer.ts';
-import type { Recipe } from '../train/recipe.ts';
-import type { EngineEvent, Evaluation, RunState } from './protocol.ts';
+import type { EpochResult, Progress } from '../../train/trainer.ts';
+import type { Recipe } from '../../train/recipe.ts';
+import type { EngineEvent, Evaluation, RunState } from '../../engine/protocol.ts';
 
 export type TrainStartDetail = Recipe;
 export type ProgressDetail = Progress;

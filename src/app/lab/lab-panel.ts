@@ -5,7 +5,7 @@
  */
 import { html } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
-import type { EngineController } from './controller.ts';
+import type { EngineController } from '../bridge/controller.ts';
 import type { DataShape, FormError } from './lab-form.ts';
 import { INIT_CHOICES, colorFor } from './lab-format.ts';
 

@@ -4,7 +4,7 @@
  * that a link reproduces a run. A bad hash or preset name becomes a notice, never a broken element.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Recipe } from '../train/recipe.ts';
+import type { Recipe } from '../../train/recipe.ts';
 import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetValues, type DatasetShape, type Draft, type Field } from './config.ts';
 import { draftToHash, hashToDraft } from './hash-state.ts';
 

@@ -7,7 +7,7 @@
  * asked, and events about the engine itself (ready, unsupported, device lost) to every element. A late
  * joiner is greeted with the engine's last ready (or unsupported) event.
  */
-import type { Command, EngineEvent } from './protocol.ts';
+import type { Command, EngineEvent } from '../../engine/protocol.ts';
 
 export type Listener = (event: EngineEvent) => void;
 

@@ -5,15 +5,15 @@
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Recipe } from '../train/recipe.ts';
+import type { Recipe } from '../../train/recipe.ts';
 import { FieldError, parseLearningRate, presetValues, toField, type Field } from './config.ts';
 import { renderConfigForm } from './config-form.ts';
-import { EngineController, type ControllerOptions, type LossPoint } from './controller.ts';
-import { DrawPadController } from './draw-pad.ts';
+import { EngineController, type ControllerOptions, type LossPoint } from '../bridge/controller.ts';
+import { DrawPadController } from '../widgets/draw-pad.ts';
 import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventName } from './events.ts';
-import type { Series } from './line-chart.ts';
-import { memo } from './memo.ts';
-import { MAX_DATASET_BYTES, type EngineEvent, type Evaluation, type RunState } from './protocol.ts';
+import type { Series } from '../widgets/line-chart.ts';
+import { memo } from '../widgets/memo.ts';
+import { MAX_DATASET_BYTES, type EngineEvent, type Evaluation, type RunState } from '../../engine/protocol.ts';
 import { SettingsController } from './settings.ts';
 import { renderDataset, renderDeviceLost, renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';

@@ -2,7 +2,7 @@
  * Weight files on the page's side: saving the engine's safetensors bytes as a download, and reading a file
  * the user picked (refusing oversized ones before reading a byte). The engine validates the contents.
  */
-import { parseSafetensors } from '../data/safetensors.ts';
+import { parseSafetensors } from '../../data/safetensors.ts';
 
 export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 

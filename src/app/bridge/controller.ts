@@ -6,11 +6,11 @@
  * leaves the page.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { AdapterSummary } from '../gpu/context.ts';
-import type { EpochResult, Progress } from '../train/trainer.ts';
-import type { Recipe } from '../train/recipe.ts';
+import type { AdapterSummary } from '../../gpu/context.ts';
+import type { EpochResult, Progress } from '../../train/trainer.ts';
+import type { Recipe } from '../../train/recipe.ts';
 import { connect, requestId, type EngineLink } from './engine-hub.ts';
-import type { Command, EngineEvent, Evaluation, ProbeResult, RunState } from './protocol.ts';
+import type { Command, EngineEvent, Evaluation, ProbeResult, RunState } from '../../engine/protocol.ts';
 
 export interface LossPoint {
   /** Global step (1-based) at the end of the chunk. */
@@ -30,7 +30,7 @@ export interface ControllerOptions {
 }
 
 export function defaultWorker(): Worker {
-  return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'mlp-engine' });
+  return new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'mlp-engine' });
 }
 
 /** Why WebGPU cannot run here, checked on the main thread before any worker starts; null when it may. */

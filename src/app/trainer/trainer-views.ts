@@ -5,14 +5,14 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { styleMap } from 'lit/directives/style-map.js';
-import type { EpochResult, Progress } from '../train/trainer.ts';
-import type { AdapterSummary } from '../gpu/context.ts';
-import type { EngineController, LossPoint } from './controller.ts';
-import type { Evaluation, RunState } from './protocol.ts';
-import type { Series } from './line-chart.ts';
-import './line-chart.ts';
-import './digit-view.ts';
-import './confusion-matrix.ts';
+import type { EpochResult, Progress } from '../../train/trainer.ts';
+import type { AdapterSummary } from '../../gpu/context.ts';
+import type { EngineController, LossPoint } from '../bridge/controller.ts';
+import type { Evaluation, RunState } from '../../engine/protocol.ts';
+import type { Series } from '../widgets/line-chart.ts';
+import '../widgets/line-chart.ts';
+import '../widgets/digit-view.ts';
+import '../widgets/confusion-matrix.ts';
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const percent = (fraction: number, digits = 2) => `${(fraction * 100).toFixed(digits)}%`;

@@ -4,8 +4,8 @@
  * can be quoted in the error message; draftToRecipe decides what is valid.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { INITIALIZER_NAMES } from '../init/initializers.ts';
-import { RECIPES } from '../train/recipe.ts';
+import { INITIALIZER_NAMES } from '../../init/initializers.ts';
+import { RECIPES } from '../../train/recipe.ts';
 import { FIELD_LABELS, isRecipeName, type Draft, type Field } from './config.ts';
 
 export interface ConfigFormOptions {

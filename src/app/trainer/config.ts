@@ -3,7 +3,7 @@
  * wrong) and their conversion to a validated Recipe. Field keys are the element's attribute names, which are
  * also the ids of the form's inputs and the keys of the URL hash.
  */
-import { ConfigError, RECIPES, validateRecipe, type Recipe, type RecipeName, type OptimizerName } from '../train/recipe.ts';
+import { ConfigError, RECIPES, validateRecipe, type Recipe, type RecipeName, type OptimizerName } from '../../train/recipe.ts';
 
 export const FIELDS = ['layers', 'init', 'bias-init', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'train-limit'] as const;
 export type Field = (typeof FIELDS)[number];

@@ -4,9 +4,9 @@
  */
 import { html, nothing, type TemplateResult } from 'lit';
 import { ref } from 'lit/directives/ref.js';
-import { PAD_SIZE, type DrawPadController } from './draw-pad.ts';
-import type { EngineController } from './controller.ts';
-import type { EngineEvent, RunState } from './protocol.ts';
+import { PAD_SIZE, type DrawPadController } from '../widgets/draw-pad.ts';
+import type { EngineController } from '../bridge/controller.ts';
+import type { EngineEvent, RunState } from '../../engine/protocol.ts';
 import { renderProbabilities } from './trainer-views.ts';
 
 export interface RunButtonsView {

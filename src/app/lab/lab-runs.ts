@@ -4,12 +4,12 @@
  * renders it and forwards the engine's lab events.
  */
 import { html } from 'lit';
-import type { EngineEvent } from './protocol.ts';
+import type { EngineEvent } from '../../engine/protocol.ts';
 import { defaultLabText, parseLabForm, type LabFormText } from './lab-form.ts';
 import { alignSeries, colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
 import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
-import { memo } from './memo.ts';
+import { memo } from '../widgets/memo.ts';
 
 export interface LabEpoch {
   epoch: number;

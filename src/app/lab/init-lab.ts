@@ -27,8 +27,8 @@
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { EngineController } from './controller.ts';
-import type { EngineEvent } from './protocol.ts';
+import { EngineController } from '../bridge/controller.ts';
+import type { EngineEvent } from '../../engine/protocol.ts';
 import { DepthProbe } from './depth-probe.ts';
 import { LabRuns } from './lab-runs.ts';
 import { LAB_FIELD_IDS, MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';

@@ -3,7 +3,7 @@
  * names the field at fault and what it accepts. Nothing reaches the worker unless this says yes.
  * Pure (no DOM): unit-tested in tests/lab-form.test.ts.
  */
-import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../train/recipe.ts';
+import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../../train/recipe.ts';
 
 /** A rejected form: `field` is the id of the input at fault (so the element can mark and focus it). */
 export interface FormError {

@@ -4,12 +4,12 @@
  * and of dLoss/dz layer by layer, so vanishing and exploding signals can be seen before any training.
  */
 import { html } from 'lit';
-import type { ProbeResult } from './protocol.ts';
+import type { ProbeResult } from '../../engine/protocol.ts';
 import { PROBE_BATCH, PROBE_DEPTH, PROBE_MAX_WIDTH, parseProbeForm, type ProbeFormText } from './lab-form.ts';
 import { alignSeries, colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
 import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
-import { memo } from './memo.ts';
+import { memo } from '../widgets/memo.ts';
 
 const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1', 'normal:0,0.01'];
 
