@@ -11,7 +11,7 @@ import { loadIdxDataset, loadMnist } from '../src/data/node.ts';
 import { deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
 import { fitWithRecovery } from '../src/train/resilient.ts';
 import { checkpointFromSafetensors, checkpointToSafetensors } from '../src/train/checkpoint.ts';
-import { RECIPES, validateRecipe, type Recipe, type RecipeName } from '../src/train/recipe.ts';
+import { ConfigError, parseWidths, RECIPE_DESCRIPTIONS, RECIPES, validateRecipe, type Recipe, type RecipeName } from '../src/train/recipe.ts';
 import { Rng } from '../src/init/rng.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
@@ -29,18 +29,18 @@ const integer = (name: string) => (text: string): number => {
   return value;
 };
 const widths = (text: string): number[] => {
-  const parts = text.split(',').map((t) => t.trim());
-  const values = parts.map(Number);
-  if (parts.some((p) => p === '') || values.some((v) => !Number.isInteger(v) || v < 1)) {
-    throw new InvalidArgumentError(`--layers must be positive integers separated by commas, e.g. 784,256,256,10; got "${text}"`);
+  try {
+    return parseWidths(text);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new InvalidArgumentError(`--layers: ${error.message}`);
+    throw error;
   }
-  return values;
 };
 
 const program = new Command()
   .name('npm run train --')
   .description('Train a multilayer perceptron on MNIST with WebGPU (Dawn in Node). Defaults: the PyTorch lesson\'s recipe.')
-  .addOption(new Option('--recipe <name>', 'preset recipe').choices(Object.keys(RECIPES)).default('mlp'))
+  .addOption(new Option('--recipe <name>', `preset recipe: ${Object.entries(RECIPE_DESCRIPTIONS).map(([name, text]) => `${name} (${text})`).join('; ')}`).choices(Object.keys(RECIPES)).default('mlp'))
   .option('--layers <widths>', 'layer widths, input first, e.g. 784,256,256,10 (overrides the recipe)', widths)
   .option('--init <name>', `weight initializer: ${INITIALIZER_NAMES.join(', ')}, or a form such as normal:0,0.01`)
   .option('--bias-init <name>', 'bias initializer (default: pytorch-default, U(-1/sqrt(fan_in), 1/sqrt(fan_in)))')

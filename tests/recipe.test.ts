@@ -1,7 +1,7 @@
 // validateRecipe: both presets pass; every bad field is refused with a ConfigError naming the field, the
 // value it got and the allowed range. CPU only.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
+import { ConfigError, lrAt, parseWidths, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { MAX_WIDTH } from '../src/layers/mlp.ts';
 
@@ -31,7 +31,7 @@ describe('validateRecipe accepts', () => {
     for (const change of [
       { layers: [1, 1] },
       { layers: [784, MAX_WIDTH, 10] },
-      { lr: 1000 },
+      { lr: 10 },
       { batch: 65536 },
       { seed: 0 },
       { seed: 0xffffffff },
@@ -88,9 +88,9 @@ describe('validateRecipe rejects, naming the field and the allowed range', () =>
     [-0.1, 'lr is -0.1'],
     [NaN, 'lr is NaN'],
     [Infinity, 'lr is Infinity'],
-    [1001, 'lr is 1001'],
+    [10.5, 'lr is 10.5'],
   ])('lr %s', (lr, start) => {
-    expect(rejection({ lr })).toBe(`${start}; allowed: a number above 0 and at most 1000`);
+    expect(rejection({ lr })).toBe(`${start}; allowed: a number above 0 and at most 10`);
   });
 
   it.each([0, 2.5, -1, 65537])('batch %s', (batch) => {
@@ -125,8 +125,93 @@ describe('validateRecipe rejects, naming the field and the allowed range', () =>
   });
 
   it('values of the wrong type, as a recipe read from JSON could hold', () => {
-    expect(rejection({ lr: '0.001' })).toBe('lr is "0.001"; allowed: a number above 0 and at most 1000');
+    expect(rejection({ lr: '0.001' })).toBe('lr is "0.001"; allowed: a number above 0 and at most 10');
     expect(rejection({ layers: '784,10' })).toMatch(/^layers is "784,10"; allowed: at least two widths/);
     expect(rejection({ batch: undefined })).toMatch(/^batch is undefined; allowed:/);
+  });
+});
+
+describe('ConfigError carries its field as data', () => {
+  function fault(change: Partial<Recipe> | Record<string, unknown>): ConfigError {
+    try {
+      validateRecipe({ ...base(), ...change } as Recipe);
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
+    throw new Error(`validateRecipe accepted ${JSON.stringify(change)}`);
+  }
+
+  it.each([
+    [{ lr: 0 }, 'lr', null, 'a number above 0 and at most 10'],
+    [{ layers: [784, 0, 10] }, 'layers', 1, 'an integer from 1 to 1048576'],
+    [{ biasInit: 'bogus' }, 'biasInit', null, null],
+    [{ batch: 0 }, 'batch', null, 'an integer from 1 to 65536 (and at most the number of training images)'],
+    [{ trainLimit: -1 }, 'trainLimit', null, 'an integer >= 0 (0 means all training images)'],
+  ] as const)('%j: field %s, index %s', (change, field, index, allowed) => {
+    const error = fault(change);
+    expect(error.field).toBe(field);
+    expect(error.index).toBe(index);
+    if (allowed) expect(error.allowed).toBe(allowed);
+    else expect(error.allowed).toMatch(/^one of xavier-uniform, .*normal:0,0\.01/);
+  });
+});
+
+describe('parseWidths: one parser for the CLI, the form and the lab', () => {
+  it.each([
+    ['784,256,256,10', [784, 256, 256, 10]],
+    [' 784, 256 ,10 ', [784, 256, 10]],
+    ['784 512 10', [784, 512, 10]],
+  ])('reads %j', (text, widths) => {
+    expect(parseWidths(text)).toEqual(widths);
+  });
+
+  it.each([
+    ['', 'layers', null],
+    ['784', 'layers', null],
+    ['784,,10', 'layers', 1],
+    ['784,256,x', 'layers', 2],
+    ['784,2.5,10', 'layers', 1],
+    [`784,${MAX_WIDTH + 1},10`, 'layers', 1],
+    ['784,10,', 'layers', 2],
+  ] as const)('refuses %j, naming the width', (text, field, index) => {
+    try {
+      parseWidths(text);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).field).toBe(field);
+      expect((error as ConfigError).index).toBe(index);
+      return;
+    }
+    throw new Error(`parseWidths accepted ${JSON.stringify(text)}`);
+  });
+});
+
+describe('learning-rate changes', () => {
+  it('lrAt applies each change from its step on', () => {
+    const recipe = { lr: 0.1, lrChanges: [{ step: 5, lr: 0.01 }, { step: 9, lr: 0.001 }] };
+    expect([1, 4, 5, 8, 9, 100].map((step) => lrAt(recipe, step))).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    expect(lrAt({ lr: 0.5 }, 7)).toBe(0.5);
+  });
+
+  it('validateRecipe accepts increasing steps from 2 and refuses the rest, naming the change', () => {
+    expect(() => validateRecipe({ ...base(), lrChanges: [{ step: 2, lr: 0.01 }, { step: 300, lr: 1e-4 }] })).not.toThrow();
+    for (const [lrChanges, index] of [
+      [[{ step: 1, lr: 0.01 }], 0],
+      [[{ step: 5, lr: 0.01 }, { step: 5, lr: 0.02 }], 1],
+      [[{ step: 5, lr: 0 }], 0],
+      [[{ step: 5, lr: 11 }], 0],
+      [[{ step: 2.5, lr: 0.1 }], 0],
+    ] as const) {
+      try {
+        validateRecipe({ ...base(), lrChanges: lrChanges as unknown as Recipe['lrChanges'] });
+        throw new Error(`accepted ${JSON.stringify(lrChanges)}`);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        expect((error as ConfigError).field).toBe('lrChanges');
+        expect((error as ConfigError).index).toBe(index);
+      }
+    }
+    expect(rejection({ lrChanges: 'soon' })).toMatch(/^lrChanges is "soon"; allowed: a list of \{ step, lr \}/);
   });
 });

@@ -113,6 +113,32 @@ describe('training on the GPU', () => {
     expect(Buffer.from(params.buffer).equals(Buffer.from(whole.params.buffer))).toBe(true);
   });
 
+  it('records a learning-rate change in the recipe, which then replays the run exactly', async () => {
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 500 };
+    const live = await Trainer.create(ctx, mnist, recipe);
+    const liveLosses: number[] = [];
+    await live.run({ maxSteps: 3, onProgress: (p) => liveLosses.push(...p.losses) });
+    expect(live.setLearningRate(0.01)).toBe(4);
+    await live.run({ maxSteps: 4, onProgress: (p) => liveLosses.push(...p.losses) });
+    // Two changes before the same step: the later one wins.
+    live.setLearningRate(0.5);
+    expect(live.setLearningRate(2e-4)).toBe(8);
+    await live.fit({ onProgress: (p) => liveLosses.push(...p.losses) });
+    expect(live.recipe.lrChanges).toEqual([{ step: 4, lr: 0.01 }, { step: 8, lr: 2e-4 }]);
+    const liveParams = await live.readParameters();
+    live.destroy();
+
+    const replay = await trainOnGpu({ ...recipe, lrChanges: live.recipe.lrChanges });
+    replay.trainer.destroy();
+    const constant = await trainOnGpu(recipe);
+    constant.trainer.destroy();
+    expect(replay.losses).toEqual(liveLosses);
+    expect(Buffer.from(replay.params.buffer).equals(Buffer.from(liveParams.buffer))).toBe(true);
+    // The change did something: the first three steps agree with a constant rate, the fifth does not.
+    expect(constant.losses.slice(0, 4)).toEqual(liveLosses.slice(0, 4));
+    expect(constant.losses[4]).not.toBe(liveLosses[4]);
+  });
+
   it('learns: 2 epochs on 3000 MNIST images reach at least 85% on the 10,000 test images', async () => {
     const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 3000 };
     const { losses, trainer } = await trainOnGpu(recipe);

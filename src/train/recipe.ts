@@ -3,10 +3,12 @@
  * initialization: `mlp` (784-256-256-10) and `deep` (784-512-512-512-512-10), both Xavier uniform, Adam 1e-3,
  * batch 100, 15 epochs. validateRecipe() names the field and the allowed range of anything wrong.
  */
-import { parseInitializer, InitializerError } from '../init/initializers.ts';
+import { INITIALIZER_NAMES, parseInitializer, InitializerError } from '../init/initializers.ts';
 import { MAX_WIDTH } from '../layers/mlp.ts';
 
 export type OptimizerName = 'adam' | 'sgd';
+
+const INITIALIZER_ALLOWED = `one of ${INITIALIZER_NAMES.join(', ')}, or a form such as normal:0,0.01 or he-normal:fan_out`;
 
 export interface Recipe {
   /** Widths from input to output, e.g. [784, 256, 256, 10]. */
@@ -27,6 +29,16 @@ export interface Recipe {
   eps: number;
   /** Train on the first N training images only (0: all). */
   trainLimit: number;
+  /**
+   * Learning-rate changes during the run, in step order: from global step `step` (1-based) on, the rate is
+   * `lr`. A change made while a run trains is recorded here, so the recipe still reproduces the run.
+   */
+  lrChanges?: LrChange[];
+}
+
+export interface LrChange {
+  step: number;
+  lr: number;
 }
 
 const LESSON: Omit<Recipe, 'layers'> = {
@@ -45,17 +57,72 @@ const LESSON: Omit<Recipe, 'layers'> = {
 };
 
 export const RECIPES = {
+  /** A first run of a few seconds: the lesson's model, 3 epochs on the first 10,000 images (300 steps). */
+  quick: { ...LESSON, layers: [784, 256, 256, 10], epochs: 3, trainLimit: 10_000 },
   mlp: { ...LESSON, layers: [784, 256, 256, 10] },
   deep: { ...LESSON, layers: [784, 512, 512, 512, 512, 10] },
 } satisfies Record<string, Recipe>;
 
+/** What each preset is, in a few words (the CLI's help, the page's preset menu). */
+export const RECIPE_DESCRIPTIONS: Record<RecipeName, string> = {
+  quick: 'quick look: the lesson\'s 784-256-256-10, 3 epochs on 10,000 images (300 steps)',
+  mlp: 'the lesson: 784-256-256-10, 15 epochs on all 60,000 images',
+  deep: 'deep: 784-512-512-512-512-10, 15 epochs on all 60,000 images',
+};
+
 export type RecipeName = keyof typeof RECIPES;
 
+/** A recipe's settings, by the names errors use for them. */
+export type RecipeField = keyof Recipe;
+
+/** Where a ConfigError is: the setting at fault, what it may be, and for `layers` which width. */
+export interface ConfigFault {
+  field?: RecipeField;
+  allowed?: string;
+  index?: number;
+}
+
+/**
+ * A setting that cannot be used. The message is a whole sentence for a terminal; `field`, `allowed` and
+ * `index` say the same as data, so that a form can mark the field and word its own sentence (across a worker
+ * too: they travel in the engine's error event) without reading the message.
+ */
 export class ConfigError extends Error {
-  constructor(message: string) {
+  readonly field: RecipeField | null;
+  readonly allowed: string | null;
+  readonly index: number | null;
+
+  constructor(message: string, fault: ConfigFault = {}) {
     super(message);
     this.name = 'ConfigError';
+    this.field = fault.field ?? null;
+    this.allowed = fault.allowed ?? null;
+    this.index = fault.index ?? null;
   }
+}
+
+/** The largest learning rate any setting accepts (the CLI, the page, the lab, setLearningRate). */
+export const MAX_LR = 10;
+export const LR_ALLOWED = `a number above 0 and at most ${MAX_LR}`;
+export const WIDTHS_ALLOWED = `at least two widths, input first and classes last, e.g. 784,256,256,10`;
+const widthAllowed = (): string => `an integer from 1 to ${MAX_WIDTH}`;
+
+/**
+ * Layer widths as people write them ("784, 256,256 10": commas or spaces): each an integer from 1 to
+ * MAX_WIDTH, at least two. Throws a ConfigError for `layers` (with the index of a bad width).
+ */
+export function parseWidths(text: string): number[] {
+  const parts = text.trim().split(/\s*,\s*|\s+/);
+  const widths = parts.map(Number);
+  if (parts.length < 2) throw new ConfigError(`layers is ${show(text)}; allowed: ${WIDTHS_ALLOWED}`, { field: 'layers', allowed: WIDTHS_ALLOWED });
+  widths.forEach((w, i) => check(isInt(w, 1, MAX_WIDTH), 'layers', parts[i], widthAllowed(), i));
+  return widths;
+}
+
+/** Throws a ConfigError for `lr` unless `lr` is a usable learning rate. */
+export function checkLearningRate(lr: unknown): number {
+  check(isNum(lr, 0, MAX_LR, true), 'lr', lr, LR_ALLOWED);
+  return lr as number;
 }
 
 /**
@@ -72,8 +139,10 @@ function show(value: unknown): string {
   return text.length > 100 ? `${text.slice(0, 97)}...` : text;
 }
 
-function check(ok: boolean, field: string, value: unknown, allowed: string): void {
-  if (!ok) throw new ConfigError(`${field} is ${show(value)}; allowed: ${allowed}`);
+function check(ok: boolean, field: RecipeField, value: unknown, allowed: string, index?: number): void {
+  if (ok) return;
+  const name = index === undefined ? field : `${field}[${index}]`;
+  throw new ConfigError(`${name} is ${show(value)}; allowed: ${allowed}`, { field, allowed, ...(index === undefined ? {} : { index }) });
 }
 
 const isInt = (v: unknown, lo: number, hi: number): boolean => typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi;
@@ -83,18 +152,18 @@ const isNum = (v: unknown, lo: number, hi: number, loOpen = false, hiOpen = fals
 /** Throws a ConfigError naming the first field that is wrong and what it may be. */
 export function validateRecipe(r: Recipe): Recipe {
   if (typeof r !== 'object' || r === null || Array.isArray(r)) throw new ConfigError(`a recipe must be an object with layers, init, optimizer, lr, ...; got ${show(r)}`);
-  check(Array.isArray(r.layers) && r.layers.length >= 2, 'layers', r.layers, 'at least two widths, input first and classes last, e.g. 784,256,256,10');
-  r.layers.forEach((w, i) => check(isInt(w, 1, MAX_WIDTH), `layers[${i}]`, w, `an integer from 1 to ${MAX_WIDTH}`));
+  check(Array.isArray(r.layers) && r.layers.length >= 2, 'layers', r.layers, WIDTHS_ALLOWED);
+  r.layers.forEach((w, i) => check(isInt(w, 1, MAX_WIDTH), 'layers', w, widthAllowed(), i));
   for (const field of ['init', 'biasInit'] as const) {
     try {
       parseInitializer(r[field]);
     } catch (error) {
-      if (error instanceof InitializerError) throw new ConfigError(`${field}: ${error.message}`);
+      if (error instanceof InitializerError) throw new ConfigError(`${field}: ${error.message}`, { field, allowed: INITIALIZER_ALLOWED });
       throw error;
     }
   }
   check(r.optimizer === 'adam' || r.optimizer === 'sgd', 'optimizer', r.optimizer, '"adam" or "sgd"');
-  check(isNum(r.lr, 0, 1e3, true), 'lr', r.lr, 'a number above 0 and at most 1000');
+  checkLearningRate(r.lr);
   check(isInt(r.batch, 1, 1 << 16), 'batch', r.batch, 'an integer from 1 to 65536 (and at most the number of training images)');
   check(isInt(r.epochs, 1, 100_000), 'epochs', r.epochs, 'an integer from 1 to 100000');
   check(isInt(r.seed, 0, 0xffffffff), 'seed', r.seed, 'an integer from 0 to 4294967295');
@@ -103,5 +172,29 @@ export function validateRecipe(r: Recipe): Recipe {
   check(isNum(r.beta2, 0, 1, false, true), 'beta2', r.beta2, 'a number in [0, 1)');
   check(isNum(r.eps, 0, 1, true), 'eps', r.eps, 'a number above 0 and at most 1');
   check(isInt(r.trainLimit, 0, 0xffffffff), 'trainLimit', r.trainLimit, 'an integer >= 0 (0 means all training images)');
+  if (r.lrChanges !== undefined) checkLrChanges(r.lrChanges);
   return r;
+}
+
+const LR_CHANGES_ALLOWED = `a list of { step, lr }: steps whole numbers from 2 up, increasing; each lr ${LR_ALLOWED}`;
+
+function checkLrChanges(changes: unknown): void {
+  check(Array.isArray(changes), 'lrChanges', changes, LR_CHANGES_ALLOWED);
+  let previous = 1;
+  (changes as unknown[]).forEach((change, i) => {
+    const c = change as Partial<LrChange> | null;
+    const ok = typeof c === 'object' && c !== null && isInt(c.step, previous + 1, 0xffffffff) && isNum(c.lr, 0, MAX_LR, true);
+    check(ok, 'lrChanges', change, LR_CHANGES_ALLOWED, i);
+    previous = c!.step!;
+  });
+}
+
+/** The learning rate of global step `step` (1-based) under the recipe's changes. */
+export function lrAt(recipe: Pick<Recipe, 'lr' | 'lrChanges'>, step: number): number {
+  let lr = recipe.lr;
+  for (const change of recipe.lrChanges ?? []) {
+    if (change.step > step) break;
+    lr = change.lr;
+  }
+  return lr;
 }

@@ -21,7 +21,7 @@ import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './
 import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
 import { buildPredictor, classify, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
 import { checkLimits } from './limits.ts';
-import { ConfigError, validateRecipe, type Recipe } from './recipe.ts';
+import { checkLearningRate, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
 
 export { deviceNeeds } from './limits.ts';
 export type { ProbeStats } from './inspect.ts';
@@ -160,10 +160,18 @@ export class Trainer {
     const model = new Mlp(recipe.layers);
     const imageSize = dataset.train.rows * dataset.train.cols;
     if (model.inputSize !== imageSize) {
-      throw new ConfigError(`layers[0] is ${model.inputSize} but the images of ${dataset.name} have ${imageSize} pixels (${dataset.train.rows}x${dataset.train.cols}); the first width must be ${imageSize}`);
+      throw new ConfigError(`layers[0] is ${model.inputSize} but the images of ${dataset.name} have ${imageSize} pixels (${dataset.train.rows}x${dataset.train.cols}); the first width must be ${imageSize}`, {
+        field: 'layers',
+        index: 0,
+        allowed: `${imageSize} as the first width (the pixels of one image)`,
+      });
     }
     if (model.outputSize !== dataset.numClasses) {
-      throw new ConfigError(`the last width is ${model.outputSize} but ${dataset.name} has ${dataset.numClasses} classes; the last width must be ${dataset.numClasses}`);
+      throw new ConfigError(`the last width is ${model.outputSize} but ${dataset.name} has ${dataset.numClasses} classes; the last width must be ${dataset.numClasses}`, {
+        field: 'layers',
+        index: recipe.layers.length - 1,
+        allowed: `${dataset.numClasses} as the last width (the classes of ${dataset.name})`,
+      });
     }
     const shared = options.images;
     const available = shared ? shared.train.count : dataset.train.count;
@@ -172,7 +180,7 @@ export class Trainer {
     try {
       stepsPerEpoch = batchesPerEpoch(trainCount, recipe.batch);
     } catch (error) {
-      if (error instanceof DataError) throw new ConfigError(`batch: ${error.message}`);
+      if (error instanceof DataError) throw new ConfigError(`batch: ${error.message}`, { field: 'batch', allowed: `an integer from 1 to ${trainCount} (the training images used)` });
       throw error;
     }
     checkLimits(ctx, model, recipe, dataset, trainCount);
@@ -223,10 +231,18 @@ export class Trainer {
     return this.train.count;
   }
 
-  /** The learning rate for steps encoded from now on. */
-  setLearningRate(lr: number): void {
-    validateRecipe({ ...this.recipe, lr });
-    this.recipe.lr = lr;
+  /**
+   * The learning rate from the next step on. The change is recorded in the recipe (`lrChanges`, at the
+   * global step it takes effect), so the recipe, a snapshot or a checkpoint still reproduces the run.
+   * Returns that step.
+   */
+  setLearningRate(lr: number): number {
+    checkLearningRate(lr);
+    const step = this.step + 1;
+    const earlier = (this.recipe.lrChanges ?? []).filter((change) => change.step < step);
+    if (step === 1) this.recipe.lr = lr;
+    else this.recipe.lrChanges = [...earlier, { step, lr }];
+    return step;
   }
 
   /** Trains the remaining epochs of the recipe; resolves with the epochs it finished. */
@@ -294,7 +310,7 @@ export class Trainer {
             if (bad >= 0) {
               failure ??= new DivergenceError(
                 `the loss became ${losses[bad]} at epoch ${run.epoch}, step ${s0 + bad + 1}: training diverged, and the GPU ` +
-                  `stopped updating the weights at that step. Lower the learning rate (now ${this.recipe.lr}) or use a smaller initialization.`,
+                  `stopped updating the weights at that step. Lower the learning rate (now ${lrAt(this.recipe, this.step)}) or use a smaller initialization.`,
               );
               return;
             }
@@ -396,7 +412,8 @@ export class Trainer {
   }
 
   private stepValues(stepInEpoch: number, t: number): StepValues {
-    const { lr, beta1, beta2, momentum } = this.recipe;
+    const { beta1, beta2, momentum } = this.recipe;
+    const lr = lrAt(this.recipe, t);
     return {
       batchBase: stepInEpoch * this.recipe.batch,
       lossSlot: stepInEpoch,
