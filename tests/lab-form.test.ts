@@ -1,7 +1,25 @@
+// The lab's forms: what each accepts, which control a refusal points at (by the field carried as data, never
+// by message text), that widths and the learning rate follow the shared rules of src/train/recipe.ts, and
+// that every refusal is one short sentence. CPU only.
 import { describe, expect, it } from 'vitest';
-import { defaultLabText, parseLabForm, parseProbeForm } from '../src/app/lab/lab-form.ts';
+import { LAB_FIELD_IDS, PROBE_FIELD_IDS, defaultLabText, engineError, parseLabForm, parseProbeForm } from '../src/app/lab/lab-form.ts';
+import { MAX_WIDTH } from '../src/layers/mlp.ts';
+import { LR_ALLOWED, MAX_LR, WIDTHS_ALLOWED } from '../src/train/recipe.ts';
 
 const probeText = { depth: '20', width: '256', seed: '777' };
+
+/** The refusal of the comparison form with `change` applied to the defaults (fails the test if accepted). */
+function labRefusal(change: Partial<ReturnType<typeof defaultLabText>>, inits = ['he-normal']) {
+  const parsed = parseLabForm({ ...defaultLabText(), ...change }, inits);
+  if (parsed.ok) throw new Error(`parseLabForm accepted ${JSON.stringify(change)}`);
+  return parsed;
+}
+
+/** One short sentence: what the message under a field must be. */
+function expectShortSentence(message: string): void {
+  expect(message).toMatch(/^[A-Z].*\.$/);
+  expect(message.length).toBeLessThanOrEqual(140);
+}
 
 describe('parseProbeForm', () => {
   it('builds a deep ReLU stack between the dataset shape', () => {
@@ -9,31 +27,25 @@ describe('parseProbeForm', () => {
     expect(parsed).toEqual({ ok: true, value: { layers: [784, ...new Array(10).fill(64), 10], inits: ['he-normal', 'xavier-uniform'], batch: 100, seed: 777 } });
   });
 
-  it.each([
-    ['9', 'probe-depth'],
-    ['31', 'probe-depth'],
-    ['12.5', 'probe-depth'],
-    ['', 'probe-depth'],
-  ])('rejects depth %j, naming the field and the range', (depth, field) => {
+  it.each(['9', '31', '12.5', '', 'ten'])('rejects depth %j, naming the field and the range in one sentence', (depth) => {
     const parsed = parseProbeForm({ ...probeText, depth }, ['he-normal']);
     expect(parsed.ok).toBe(false);
     if (!parsed.ok) {
-      expect(parsed.field).toBe(field);
-      expect(parsed.message).toMatch(/Depth .* from 10 to 30/);
+      expect(parsed.field).toBe('probe-depth');
+      expect(parsed.message).toBe('Depth (hidden layers): a whole number from 10 to 30.');
     }
   });
 
-  it('rejects a width that is not a positive whole number', () => {
-    for (const width of ['0', '-3', '2.5', 'abc']) {
-      const parsed = parseProbeForm({ ...probeText, width }, ['he-normal']);
-      expect(parsed.ok ? null : parsed.field).toBe('probe-width');
-      if (!parsed.ok) expect(parsed.message).toMatch(/Width .* whole number from 1/);
-    }
+  it.each(['0', '-3', '2.5', 'abc', '2049'])('rejects width %j', (width) => {
+    const parsed = parseProbeForm({ ...probeText, width }, ['he-normal']);
+    expect(parsed.ok ? null : parsed.field).toBe('probe-width');
+    if (!parsed.ok) expect(parsed.message).toBe('Width (units per layer): a whole number from 1 to 2048.');
   });
 
   it('asks for at least one initializer', () => {
     const parsed = parseProbeForm(probeText, []);
     expect(parsed.ok ? null : parsed.field).toBe('probe-inits');
+    if (!parsed.ok) expectShortSentence(parsed.message);
   });
 });
 
@@ -47,25 +59,71 @@ describe('parseLabForm', () => {
     }
   });
 
-  it.each([
-    [{ layers: '784,abc,10' }, 'lab-layers', /Layers/],
-    [{ layers: '100,10' }, 'lab-layers', /start with 784/],
-    [{ epochs: '0' }, 'lab-epochs', /Epochs .* from 1/],
-    [{ trainLimit: '70000' }, 'lab-train-limit', /Training images .* 0 to 60000/],
-    [{ lr: '-1' }, 'lab-lr', /Learning rate .* above 0/],
-    [{ batch: '7000' }, 'lab-batch', /Batch size .* from 1 to 6000/],
-    [{ seed: '1.5' }, 'lab-seed', /Seed/],
-  ])('rejects %j in %s', (change, field, message) => {
-    const parsed = parseLabForm({ ...defaultLabText(), ...change }, ['he-normal']);
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) {
-      expect(parsed.field).toBe(field);
-      expect(parsed.message).toMatch(message);
+  it('reads widths with the shared parser: spaces as well as commas', () => {
+    for (const layers of ['784 128 10', ' 784, 128 ,10 ', '784,128 10']) {
+      const parsed = parseLabForm({ ...defaultLabText(), layers }, ['he-normal']);
+      expect(parsed.ok ? parsed.value.recipe.layers : parsed.message).toEqual([784, 128, 10]);
     }
   });
 
+  it('refuses a bad width with the shared rule, naming which width', () => {
+    expect(labRefusal({ layers: '784,abc,10' })).toMatchObject({ field: 'lab-layers', message: `Layer widths (width 2): an integer from 1 to ${MAX_WIDTH}.` });
+    expect(labRefusal({ layers: `784,${MAX_WIDTH + 1},10` })).toMatchObject({ field: 'lab-layers', message: `Layer widths (width 2): an integer from 1 to ${MAX_WIDTH}.` });
+    expect(labRefusal({ layers: '784' })).toMatchObject({ field: 'lab-layers', message: `Layer widths: ${WIDTHS_ALLOWED}.` });
+  });
+
+  it("refuses widths that do not fit the dataset's inputs and classes", () => {
+    const refusal = labRefusal({ layers: '100,10' });
+    expect(refusal.field).toBe('lab-layers');
+    expect(refusal.message).toMatch(/^Layer widths: the first width must be 784 \(pixels per image\) and the last 10 \(classes\)/);
+  });
+
+  it('takes the learning-rate bound from the shared rule (MAX_LR)', () => {
+    const at = parseLabForm({ ...defaultLabText(), lr: String(MAX_LR) }, ['he-normal']);
+    expect(at.ok ? at.value.recipe.lr : at.message).toBe(MAX_LR);
+    for (const lr of [String(MAX_LR * 1.01), '0', '-1', 'abc', '', 'Infinity']) {
+      expect(labRefusal({ lr })).toMatchObject({ field: 'lab-lr', message: `Learning rate: ${LR_ALLOWED}.` });
+    }
+  });
+
+  it.each([
+    [{ epochs: '0' }, 'lab-epochs', 'Epochs: a whole number from 1 to 1000.'],
+    [{ trainLimit: '70000' }, 'lab-train-limit', 'Training images: a whole number from 0 to 60000 (0 means all).'],
+    [{ batch: '7000' }, 'lab-batch', 'Batch size: a whole number from 1 to 6000, at most the number of training images.'],
+    [{ seed: '1.5' }, 'lab-seed', 'Seed: a whole number from 0 to 4294967295.'],
+  ])('rejects %j in %s with one sentence', (change, field, message) => {
+    expect(labRefusal(change)).toMatchObject({ field, message });
+  });
+
   it('asks for at least one initializer', () => {
-    const parsed = parseLabForm(defaultLabText(), []);
-    expect(parsed.ok ? null : parsed.field).toBe('lab-inits');
+    const refusal = labRefusal({}, []);
+    expect(refusal.field).toBe('lab-inits');
+    expectShortSentence(refusal.message);
+  });
+});
+
+describe('engineError', () => {
+  const start = { id: 'lab-start', sentence: 'The comparison stopped because the engine failed; press Start comparison to try again.' };
+
+  it('puts a refusal under the input of the field it carries, whatever its message says', () => {
+    const fault = { message: 'the last chunk of training order could not be uploaded', field: 'batch' };
+    const shown = engineError(fault, LAB_FIELD_IDS, start);
+    expect(shown.field).toBe('lab-batch');
+    expectShortSentence(shown.message);
+    expect(shown.detail).toBe(fault.message);
+  });
+
+  it("words the sentence from the fault's allowed range and width index when it has them", () => {
+    const fault = { message: 'layers[2] is 4096; allowed: at most 2048 on this adapter', field: 'layers', allowed: 'at most 2048 on this adapter', index: 2 };
+    expect(engineError(fault, LAB_FIELD_IDS, start)).toEqual({ field: 'lab-layers', message: 'Layer widths (width 3): at most 2048 on this adapter.', detail: fault.message });
+    expect(engineError(fault, PROBE_FIELD_IDS, { id: 'probe-run', sentence: 'x' }).field).toBe('probe-width');
+  });
+
+  it('puts a failure with no field, or one the form has no input for, next to the button, with the words in the details', () => {
+    const gpu = { message: '[Buffer "training order"] used in submit while destroyed' };
+    expect(engineError(gpu, LAB_FIELD_IDS, start)).toEqual({ field: 'lab-start', message: start.sentence, detail: gpu.message });
+    expect(engineError({ message: 'beta1 is 2', field: 'beta1' }, LAB_FIELD_IDS, start).field).toBe('lab-start');
+    expect(engineError({ message: 'no such field', field: 'toString' }, LAB_FIELD_IDS, start).field).toBe('lab-start');
+    expect(engineError({ message: 'batch is 7000', field: 'batch' }, PROBE_FIELD_IDS, { id: 'probe-run', sentence: 'x' }).field).toBe('probe-run');
   });
 });

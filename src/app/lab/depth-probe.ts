@@ -3,12 +3,13 @@
  * batch per scheme (measured by the engine on the GPU), shown as the standard deviation of the activations
  * and of dLoss/dz layer by layer, so vanishing and exploding signals can be seen before any training.
  */
-import { html } from 'lit';
+import { html, nothing } from 'lit';
 import type { ProbeResult } from '../../engine/protocol.ts';
-import { PROBE_BATCH, PROBE_DEPTH, PROBE_MAX_WIDTH, parseProbeForm, type ProbeFormText } from './lab-form.ts';
+import { PROBE_BATCH, PROBE_DEPTH, PROBE_FIELD_IDS, PROBE_MAX_WIDTH, engineError, parseProbeForm, type ProbeFormText } from './lab-form.ts';
 import { alignSeries, colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
-import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
+import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
+import './lab-scroll.ts';
 import { memo } from '../widgets/memo.ts';
 
 const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1', 'normal:0,0.01'];
@@ -51,7 +52,8 @@ export class DepthProbe {
       this.layers = layers;
       this.host.announce<ProbeEndDetail>('probe-end', { layers, results });
     } catch (error) {
-      this.host.report({ field: 'probe-run', message: `Depth probe failed: ${error instanceof Error ? error.message : String(error)}` });
+      const fault = { message: error instanceof Error ? error.message : String(error), field: fieldOf(error) };
+      this.host.report(engineError(fault, PROBE_FIELD_IDS, { id: 'probe-run', sentence: 'The depth probe failed; press Run probe to try again.' }));
     } finally {
       this.running = false;
       this.host.requestUpdate();
@@ -65,18 +67,19 @@ export class DepthProbe {
 
   render() {
     const host = this.host;
-    const bad = (id: string) => host.invalidField === id;
+    const bad = (id: string) => errorFor(host, id);
     const touched = () => {
-      if (host.invalidField?.startsWith('probe-')) host.report(null);
+      if (host.shown?.field.startsWith('probe-')) host.report(null);
       host.requestUpdate();
     };
+    const runError = bad('probe-run');
     const toggle = (init: string, on: boolean) => {
       if (on) this.chosen.add(init);
       else this.chosen.delete(init);
       touched();
     };
     return html`<section part="probe" aria-labelledby="probe-heading">
-      <h2 id="probe-heading">Depth probe: signals through a deep ReLU stack at initialization</h2>
+      <h3 id="probe-heading">Depth probe: signals through a deep ReLU stack at initialization</h3>
       <p class="lede">
         A layer should pass its signal on with about the same spread, forward and backward; otherwise it shrinks
         or grows geometrically with depth (Glorot and Bengio, 2010), and for ReLU the weight variance must be
@@ -85,16 +88,17 @@ export class DepthProbe {
       <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
         <fieldset class="settings" ?disabled=${this.running}>
           <legend>Stack: ${this.host.shape().inputs} inputs, hidden ReLU layers, ${this.host.shape().classes} outputs; one real batch of ${PROBE_BATCH} images</legend>
-          ${field('probe-depth', 'Depth (hidden layers)', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
-          ${field('probe-width', 'Width (units per layer)', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH })}
-          ${field('probe-seed', 'Seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0 })}
+          ${field('probe-depth', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
+          ${field('probe-width', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH, hint: `1–${PROBE_MAX_WIDTH}` })}
+          ${field('probe-seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0, qualify: true })}
         </fieldset>
-        ${initCheckboxes('probe-inits', 'Initializers to probe', this.chosen, bad('probe-inits'), toggle)}
+        ${initCheckboxes('probe-inits', this.chosen, bad('probe-inits'), toggle)}
         <div class="buttons">
-          <button id="probe-run" part="button" type="button" ?disabled=${this.running} @click=${() => void this.run()}>
+          <button id="probe-run" part="button" type="button" ?disabled=${this.running} aria-describedby=${runError ? errorId('probe-run') : nothing} @click=${() => void this.run()}>
             ${this.running ? 'Probing…' : 'Run probe'}
           </button>
         </div>
+        ${actionError('probe-run', runError)}
       </form>
       ${this.renderResults()}
     </section>`;
@@ -134,7 +138,7 @@ export class DepthProbe {
   private table(results: ProbeResult[]) {
     const rows = Math.max(0, ...results.map((r) => Math.max(r.activationStd.length, r.gradientStd.length)));
     const hidden = this.layers.length - 2;
-    return html`<div class="table-wrap" part="table">
+    return html`<lab-scroll class="table-wrap" part="table" label="Standard deviation per layer at initialization">
       <table id="probe-table">
         <caption>Standard deviation per layer at initialization: activations (forward) and dLoss/dz (backward)</caption>
         <thead>
@@ -154,8 +158,14 @@ export class DepthProbe {
           </tr>`)}
         </tbody>
       </table>
-    </div>`;
+    </lab-scroll>`;
   }
+}
+
+/** The setting an engine error names, carried as data by the error the controller rejects with (absent: none). */
+function fieldOf(error: unknown): string | null {
+  const field = error instanceof Error ? (error as Error & { field?: unknown }).field : undefined;
+  return typeof field === 'string' ? field : null;
 }
 
 function cell(value: number | undefined): string {

@@ -11,6 +11,7 @@ export const initLabStyles = css`
     --_fg: var(--mlp-foreground, #1d1d1f);
     --_radius: var(--mlp-radius, 6px);
     --_line: color-mix(in srgb, var(--_fg) 18%, transparent);
+    --_error: #b3261e;
     display: block;
     background: var(--_bg);
     color: var(--_fg);
@@ -22,11 +23,7 @@ export const initLabStyles = css`
   :host([hidden]) {
     display: none;
   }
-  h1 {
-    font-size: 1.4rem;
-    margin: 0 0 0.25rem;
-  }
-  h2 {
+  h3 {
     font-size: 1.1rem;
     margin: 0 0 0.25rem;
     color: var(--_accent);
@@ -55,12 +52,27 @@ export const initLabStyles = css`
     display: flex;
     flex-wrap: wrap;
     gap: 0.5rem 1rem;
-    align-items: flex-end;
+    align-items: flex-start;
   }
-  fieldset[aria-invalid='true'],
-  input[aria-invalid='true'] {
-    outline: 2px solid #c62828;
+  /* A refused checkbox group is marked by its fieldset's border, not on every box. */
+  input:not([type='checkbox'])[aria-invalid='true'] {
+    border-color: var(--_error);
+    outline: 2px solid var(--_error);
     outline-offset: 1px;
+  }
+  fieldset:has(input[type='checkbox'][aria-invalid='true']) {
+    border-color: var(--_error);
+    border-width: 2px;
+  }
+  /* In the accessible name, not on screen: which panel a control belongs to. */
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    margin: -1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
   }
   legend {
     font-weight: 600;
@@ -72,8 +84,12 @@ export const initLabStyles = css`
     gap: 0.15rem;
     font-size: 0.9rem;
   }
-  .field small {
-    opacity: 0.7;
+  .field label {
+    font-weight: 500;
+  }
+  .hint {
+    font-size: 0.8rem;
+    opacity: 0.75;
   }
   .field input {
     font: inherit;
@@ -94,6 +110,12 @@ export const initLabStyles = css`
     font-size: 0.9rem;
     cursor: pointer;
   }
+  .inits {
+    flex: 1 1 20rem;
+    display: grid;
+    grid-template-columns: repeat(auto-fill, minmax(min(100%, 15rem), 1fr));
+    gap: 0.35rem 1rem;
+  }
   .check code {
     font-size: 0.75rem;
     opacity: 0.65;
@@ -108,6 +130,7 @@ export const initLabStyles = css`
   }
   .buttons {
     display: flex;
+    flex-wrap: wrap;
     align-items: center;
     gap: 0.75rem;
     flex-basis: 100%;
@@ -135,14 +158,40 @@ export const initLabStyles = css`
     font-size: 0.9rem;
     opacity: 0.8;
   }
-  #error,
+  /* A problem, under the field or the buttons it concerns: the sentence, then the details on demand. */
+  .error,
   .unsupported {
     margin: 0.5rem 0 0;
-    padding: 0.5rem 0.75rem;
-    border-radius: var(--_radius);
-    border: 1px solid #c62828;
-    background: color-mix(in srgb, #c62828 10%, var(--_bg));
+    padding: 0.4rem 0.6rem;
+    border-left: 4px solid var(--_error);
+    border-radius: calc(var(--_radius) / 2);
+    background: color-mix(in srgb, var(--_error) 8%, var(--_bg));
+    font-size: 0.9rem;
+    max-width: 60ch;
+  }
+  .field .error {
+    margin-top: 0.15rem;
+    max-width: 22rem;
+  }
+  .inits .error {
+    grid-column: 1 / -1;
+  }
+  .error p {
+    margin: 0;
+    color: var(--_error);
+    font-weight: 500;
+  }
+  .error details {
+    margin-top: 0.25rem;
+  }
+  .error summary {
+    cursor: pointer;
+  }
+  .error .detail {
+    color: inherit;
+    font-weight: normal;
     white-space: pre-wrap;
+    overflow-wrap: anywhere;
   }
   .summary {
     margin: 0.75rem 0 0.25rem;
@@ -167,19 +216,24 @@ export const initLabStyles = css`
     font-size: 0.9rem;
     margin-bottom: 0.25rem;
   }
+  /* A size container, so that a caption can be as wide as the scroller rather than the table. */
   .table-wrap {
-    overflow-x: auto;
     margin-top: 0.75rem;
+    container-type: inline-size;
   }
   table {
     border-collapse: collapse;
     font-size: 0.85rem;
     font-variant-numeric: tabular-nums;
   }
+  /* The caption stays in view, whole, while a wide table scrolls under it. */
   caption {
     text-align: left;
     font-weight: 600;
     padding-bottom: 0.25rem;
+    position: sticky;
+    left: 0;
+    max-width: 100cqi;
   }
   th,
   td {
@@ -190,7 +244,20 @@ export const initLabStyles = css`
   }
   th[scope='row'],
   th[scope='colgroup'],
-  th:first-child {
+  th:first-child,
+  td.empty {
     text-align: left;
+  }
+  /* A phone: the page already pads the element; panels keep a little room of their own. */
+  @media (max-width: 480px) {
+    :host {
+      padding: 0;
+    }
+    section {
+      padding: 0.75rem;
+    }
+    fieldset {
+      padding: 0.4rem 0.5rem 0.6rem;
+    }
   }
 `;

@@ -2,7 +2,9 @@
  * `<init-lab>`: shows, with the engine's own numbers, that weight initialization decides whether a deep
  * network trains at all. Two panels share one engine (its own worker, through EngineController):
  * side-by-side training of one model under several initializers, and a depth probe of a deep ReLU stack at
- * initialization. Bad input is refused here, with the field named, before anything reaches the worker.
+ * initialization. Bad input is refused here, before anything reaches the worker, with a sentence under the
+ * field at fault; an action that fails says so next to its button. The panels are h3 sections: the page
+ * gives the element its h2.
  *
  * @fires lab-start - {recipe, inits}: a side-by-side run was sent to the engine.
  * @fires lab-end - LabEndDetail: it finished, was stopped or failed; carries every run's numbers.
@@ -21,9 +23,10 @@
  * @csspart inits - Each fieldset of initializer checkboxes.
  * @csspart button - Every button.
  * @csspart chart - Each chart's figure.
- * @csspart table - Each table's scrolling wrapper.
+ * @csspart field - Each labelled input with its hint and its error.
+ * @csspart table - Each table's scrolling wrapper (<lab-scroll>).
  * @csspart status - The engine status line.
- * @csspart error - The error alert.
+ * @csspart error - A problem's message, under the field or the button it concerns.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -31,8 +34,8 @@ import { EngineController } from '../bridge/controller.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import { DepthProbe } from './depth-probe.ts';
 import { LabRuns } from './lab-runs.ts';
-import { LAB_FIELD_IDS, MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
-import type { PanelHost } from './lab-panel.ts';
+import { MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
+import { errorId, type PanelHost } from './lab-panel.ts';
 import { initLabStyles } from './init-lab-styles.ts';
 import './lab-chart.ts';
 
@@ -50,12 +53,11 @@ export class InitLab extends LitElement implements PanelHost {
   /** Initial width of the probe's hidden layers. */
   @property({ type: Number }) width = 256;
 
-  @state() private shown: FormError | null = null;
+  @state() shown: FormError | null = null;
 
   readonly engine: EngineController;
   private readonly lab = new LabRuns(this);
   private readonly probe = new DepthProbe(this);
-  private probeInFlight = false;
 
   constructor() {
     super();
@@ -68,17 +70,25 @@ export class InitLab extends LitElement implements PanelHost {
     });
   }
 
-  get invalidField(): string | null {
-    return this.shown?.field ?? null;
-  }
-
-  /** Shows `error` (null clears it); a refused input also gets the focus, so the fix is one keystroke away. */
-  report(error: FormError | null, focus = true): void {
+  /**
+   * Shows `error` under what caused it (null clears it) and brings it into view. A refused input (or
+   * checkbox group) also gets the focus, so the fix is one keystroke away and a screen reader reads the
+   * message as the field's description; a failed action leaves the focus on its button and is announced.
+   */
+  report(error: FormError | null): void {
     this.shown = error;
     if (!error) return;
-    this.engine.error = null;
     this.announce('lab-error', { message: error.message, field: error.field });
-    if (focus) void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#${error.field}`)?.focus());
+    void this.updateComplete.then(() => {
+      if (this.shown !== error) return;
+      const target = this.renderRoot.querySelector<HTMLElement>(`#${error.field}`);
+      const message = this.renderRoot.querySelector<HTMLElement>(`#${errorId(error.field)}`);
+      // The field, its label and its message together, else the message alone: whichever edge is nearer.
+      (target?.closest<HTMLElement>('.field, fieldset.inits') ?? message?.parentElement)?.scrollIntoView({ block: 'nearest' });
+      if (target instanceof HTMLButtonElement) return;
+      const focusable = target instanceof HTMLFieldSetElement ? target.querySelector('input') : target;
+      focusable?.focus({ preventScroll: true });
+    });
   }
 
   blocked(): string | null {
@@ -110,24 +120,15 @@ export class InitLab extends LitElement implements PanelHost {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    this.probeInFlight = this.probe.running;
-    this.lab.onEvent(event, this.probeInFlight);
-    if (event.type === 'error') {
-      const field = event.field ? (LAB_FIELD_IDS[event.field] ?? null) : null;
-      // The probe reports its own failure through its promise; this shows everything else.
-      if (!this.probeInFlight) this.report({ field: field ?? 'lab-start', message: event.message }, field !== null);
-    }
+    // The probe hears of its failure through its promise; the comparison through these events.
+    this.lab.onEvent(event);
   }
 
   protected override render() {
     const engine = this.engine;
     return html`
-      <header>
-        <h1>Weight initialization lab</h1>
-        <p id="engine-status" part="status" role="status">${this.statusText()}</p>
-        ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported" role="alert">${engine.unsupported}</p>` : ''}
-        ${this.shown ? html`<p id="error" part="error" role="alert">${this.shown.message}</p>` : ''}
-      </header>
+      <p id="engine-status" part="status" role="status">${this.statusText()}</p>
+      ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported" role="alert">${engine.unsupported}</p>` : ''}
       ${engine.unsupported ? '' : html`${this.lab.render()} ${this.probe.render()}`}
     `;
   }

@@ -3,12 +3,14 @@
  * loss curves and per-epoch test accuracy overlaid and a results table. State lives here; the host element
  * renders it and forwards the engine's lab events.
  */
-import { html } from 'lit';
+import { html, nothing } from 'lit';
+import { MAX_LR } from '../../train/recipe.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
-import { defaultLabText, parseLabForm, type LabFormText } from './lab-form.ts';
+import { LAB_FIELD_IDS, LAB_MAX_EPOCHS, defaultLabText, engineError, parseLabForm, type LabFormText } from './lab-form.ts';
 import { alignSeries, colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
-import { field, initCheckboxes, type PanelHost } from './lab-panel.ts';
+import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
+import './lab-scroll.ts';
 import { memo } from '../widgets/memo.ts';
 
 export interface LabEpoch {
@@ -90,7 +92,7 @@ export class LabRuns {
   }
 
   /** The engine's events; the controller re-renders the host once per frame afterwards. */
-  onEvent(event: EngineEvent, probeInFlight: boolean): void {
+  onEvent(event: EngineEvent): void {
     if (event.type === 'lab-progress' || event.type === 'lab-epoch') this.version++;
     switch (event.type) {
       case 'lab-progress':
@@ -103,8 +105,12 @@ export class LabRuns {
         if (this.busy) this.end(this.status === 'stopping' ? 'stopped' : 'finished');
         break;
       case 'error':
-        // A failed probe rejects its own promise; any other failure during a run ends the run.
-        if (this.busy && !probeInFlight) this.end('failed');
+        // A reply to a request (the probe's) settles that request; one about the lab, or about the engine
+        // as a whole, ends a run in progress.
+        if (this.busy && event.id === undefined && (event.about === 'lab' || event.about === undefined)) {
+          this.end('failed');
+          this.host.report(engineError(event, LAB_FIELD_IDS, { id: 'lab-start', sentence: 'The comparison stopped because the engine failed; press Start comparison to try again.' }));
+        }
         break;
       default:
         break;
@@ -127,7 +133,7 @@ export class LabRuns {
   /** Ranked by latest accuracy: the sentence a screen reader hears after each epoch. */
   summary(): string {
     const scored = this.runs.filter((r) => r.epochs.length > 0);
-    if (this.runs.length === 0) return 'No runs yet. Choose initializers and press Start.';
+    if (this.runs.length === 0) return 'No runs yet. Choose initializers and press Start comparison.';
     if (scored.length === 0) return `${this.statusText()} No epoch has finished yet.`;
     const ranked = [...scored].sort((a, b) => last(b.epochs).accuracy - last(a.epochs).accuracy);
     const parts = ranked.map((r) => `${labelFor(r.init)} ${formatPercent(last(r.epochs).accuracy)} after epoch ${last(r.epochs).epoch}`);
@@ -148,11 +154,12 @@ export class LabRuns {
 
   render() {
     const host = this.host;
-    const bad = (id: string) => host.invalidField === id;
+    const bad = (id: string) => errorFor(host, id);
     const touched = () => {
-      if (host.invalidField?.startsWith('lab-')) host.report(null);
+      if (host.shown?.field.startsWith('lab-')) host.report(null);
       host.requestUpdate();
     };
+    const startError = bad('lab-start');
     const toggle = (init: string, on: boolean) => {
       if (on) this.chosen.add(init);
       else this.chosen.delete(init);
@@ -161,29 +168,32 @@ export class LabRuns {
     const lossData = this.lossData(this.version, this.logY);
     const accuracyData = this.accuracyData(this.version);
     return html`<section part="lab" aria-labelledby="lab-heading">
-      <h2 id="lab-heading">Same model, different starting weights</h2>
+      <h3 id="lab-heading">Same model, different starting weights</h3>
       <p class="lede">
         Each chosen initializer trains the same network on the same batches; only the initial weights differ.
       </p>
       <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
         <fieldset class="settings" ?disabled=${this.busy}>
           <legend>Model and training</legend>
-          ${field('lab-layers', 'Layers', this.text, 'layers', bad('lab-layers'), touched, { type: 'text', hint: 'input … output' })}
-          ${field('lab-epochs', 'Epochs', this.text, 'epochs', bad('lab-epochs'), touched, { min: 1, max: 1000 })}
-          ${field('lab-train-limit', 'Training images', this.text, 'trainLimit', bad('lab-train-limit'), touched, { min: 0, hint: '0 = all' })}
-          ${field('lab-lr', 'Learning rate (Adam)', this.text, 'lr', bad('lab-lr'), touched, { step: 'any', min: 0 })}
-          ${field('lab-batch', 'Batch size', this.text, 'batch', bad('lab-batch'), touched, { min: 1 })}
-          ${field('lab-seed', 'Seed', this.text, 'seed', bad('lab-seed'), touched, { min: 0 })}
+          ${field('lab-layers', this.text, 'layers', bad('lab-layers'), touched, { type: 'text', hint: 'input first, classes last', qualify: true })}
+          ${field('lab-epochs', this.text, 'epochs', bad('lab-epochs'), touched, { min: 1, max: LAB_MAX_EPOCHS, qualify: true })}
+          ${field('lab-train-limit', this.text, 'trainLimit', bad('lab-train-limit'), touched, { min: 0, hint: '0 = all', qualify: true })}
+          ${field('lab-lr', this.text, 'lr', bad('lab-lr'), touched, { step: 'any', min: 0, max: MAX_LR, hint: 'Adam', qualify: true })}
+          ${field('lab-batch', this.text, 'batch', bad('lab-batch'), touched, { min: 1, qualify: true })}
+          ${field('lab-seed', this.text, 'seed', bad('lab-seed'), touched, { min: 0, qualify: true })}
         </fieldset>
-        ${initCheckboxes('lab-inits', 'Initializers to compare', this.chosen, bad('lab-inits'), toggle)}
+        ${initCheckboxes('lab-inits', this.chosen, bad('lab-inits'), toggle)}
         <div class="buttons">
-          <button id="lab-start" part="button" type="button" ?disabled=${this.busy} @click=${() => this.start()}>Start</button>
-          <button id="lab-stop" part="button" type="button" ?disabled=${this.status !== 'running'} @click=${() => this.stop()}>Stop</button>
+          <button id="lab-start" part="button" type="button" ?disabled=${this.busy} aria-describedby=${startError ? errorId('lab-start') : nothing} @click=${() => this.start()}>
+            Start comparison
+          </button>
+          <button id="lab-stop" part="button" type="button" ?disabled=${this.status !== 'running'} @click=${() => this.stop()}>Stop comparison</button>
           <label class="check">
             <input id="lab-log" type="checkbox" .checked=${this.logY} @change=${(e: Event) => ((this.logY = (e.target as HTMLInputElement).checked), host.requestUpdate())} />
             Logarithmic loss axis
           </label>
         </div>
+        ${actionError('lab-start', startError)}
       </form>
       <p id="lab-summary" class="summary" aria-live="polite">${this.summary()}</p>
       <div class="charts">
@@ -203,7 +213,7 @@ export class LabRuns {
   }
 
   private table() {
-    return html`<div class="table-wrap" part="table">
+    return html`<lab-scroll class="table-wrap" part="table" label="Results per initializer">
       <table id="lab-table">
         <caption>Results per initializer</caption>
         <thead>
@@ -211,7 +221,7 @@ export class LabRuns {
         </thead>
         <tbody>
           ${this.runs.length === 0
-            ? html`<tr><td colspan="6">No runs yet.</td></tr>`
+            ? html`<tr><td colspan="6" class="empty">No runs yet.</td></tr>`
             : this.runs.map((r) => {
                 const step = r.losses.length ? last(r.losses) : null;
                 const epoch = r.epochs.length ? last(r.epochs) : null;
@@ -226,7 +236,7 @@ export class LabRuns {
               })}
         </tbody>
       </table>
-    </div>`;
+    </lab-scroll>`;
   }
 }
 
