@@ -15,6 +15,8 @@ import { ConfigError, parseWidths, RECIPE_DESCRIPTIONS, RECIPES, validateRecipe,
 import { Rng } from '../src/init/rng.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
+import type { AdapterSummary } from '../src/gpu/context.ts';
+import { blockMeans, round6, STEP_BLOCK, type RecordedEpoch, type RecordedRun } from '../src/train/recording.ts';
 import { renderDigit } from './digit.ts';
 import { reportFailure } from './errors.ts';
 
@@ -56,6 +58,7 @@ const program = new Command()
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
   .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
+  .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
   .showHelpAfterError('(run npm run train -- --help for every option)')
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
 
@@ -84,6 +87,9 @@ async function main(): Promise<void> {
     if (json) console.log(JSON.stringify(record));
   };
 
+  // A record holds a whole run from its first step, which a resumed process never saw.
+  if (opts.record && opts.resume) program.error('error: --record cannot be combined with --resume: a record holds a whole run from its first step');
+
   const dataset = opts.data ? await loadIdxDataset(opts.data) : await loadMnist();
   const resumed = opts.resume ? checkpointFromSafetensors(new Uint8Array(await readFile(opts.resume))) : null;
   if (resumed && opts.epochs !== undefined) resumed.recipe.epochs = opts.epochs;
@@ -93,18 +99,24 @@ async function main(): Promise<void> {
     ? new cliProgress.SingleBar({ format: ' epoch {epoch} [{bar}] {value}/{total} steps | loss {loss} | {rate} samples/s | eta {eta_formatted}', clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic)
     : null;
   const started = performance.now();
+  // What --record needs: every step's loss (indexed by step, so steps redone after a lost device overwrite
+  // their first try) and each epoch's numbers with the test accuracy measured right after it.
+  const stepLosses: number[] = [];
+  const epochs = new Map<number, EpochResult>();
+  const recorded: RecordedEpoch[] = [];
   const { ctx, trainer } = await fitWithRecovery({
     makeContext: () => createNodeContext({ ...deviceNeeds(dataset, runRecipe), onWarning: (w) => console.error(`warning: ${w}`) }),
     dataset,
     start: resumed ?? recipe,
     onStart: (ctx, trainer) => {
       const { adapter } = ctx;
-      log(`Adapter: ${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ' [software]' : ''}`);
+      log(`Adapter: ${describeAdapter(adapter)}`);
       log(`Model: ${runRecipe.layers.join('-')} ReLU, ${runRecipe.init} weights, ${runRecipe.optimizer} lr ${runRecipe.lr}, batch ${runRecipe.batch}, ${runRecipe.epochs} epochs, seed ${runRecipe.seed}`);
       log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
       if (resumed) log(`Resumed from ${opts.resume} after epoch ${resumed.epoch}, step ${resumed.step}`);
     },
     onProgress: (p) => {
+      if (opts.record) p.losses.forEach((loss, i) => (stepLosses[p.step - p.losses.length + i] = loss));
       if (!bar) return;
       if (p.stepInEpoch <= p.losses.length) bar.start(p.stepsPerEpoch, 0, { epoch: p.epoch, loss: '-', rate: '-' });
       bar.update(p.stepInEpoch, { epoch: p.epoch, loss: p.loss.toFixed(4), rate: Math.round(p.samplesPerSecond) });
@@ -113,9 +125,16 @@ async function main(): Promise<void> {
       bar?.stop();
       log(`Epoch: ${String(e.epoch).padStart(4, '0')} cost = ${e.loss.toFixed(9)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s)`);
       emit({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, samples_per_s: e.samplesPerSecond, readbacks: e.readbacks });
+      epochs.set(e.epoch, e);
     },
-    onSnapshot: async (state) => {
+    onSnapshot: async (state, trainer) => {
       if (opts.checkpoint) await writeAtomically(opts.checkpoint, checkpointToSafetensors(state));
+      const e = epochs.get(state.epoch);
+      if (opts.record && e && !state.partialEpoch) {
+        const { accuracy } = await trainer.evaluate();
+        log(`  test accuracy after epoch ${e.epoch}: ${accuracy.toFixed(4)}`);
+        recorded[e.epoch - 1] = { epoch: e.epoch, loss: round6(e.loss), seconds: round6(e.seconds), test_accuracy: accuracy };
+      }
     },
     onRecover: (message) => {
       bar?.stop();
@@ -149,10 +168,36 @@ async function main(): Promise<void> {
       recipe: runRecipe,
       saved: opts.save ?? null,
     });
+
+    if (opts.record) {
+      const seconds = recorded.reduce((sum, e) => sum + e.seconds, 0);
+      const record: RecordedRun = {
+        date: new Date().toISOString(),
+        adapter: describeAdapter(adapter),
+        command: ['npm run train --', ...process.argv.slice(2).map(shellQuote)].join(' '),
+        recipe: runRecipe,
+        steps_per_epoch: trainer.stepsPerEpoch,
+        epochs: recorded,
+        steps: { every: STEP_BLOCK, loss: blockMeans(stepLosses, STEP_BLOCK).map(round6) },
+        test_accuracy: result.accuracy,
+        samples_per_s: round6((trainer.stepsPerEpoch * runRecipe.batch * recorded.length) / seconds),
+      };
+      await writeAtomically(opts.record, new TextEncoder().encode(`${JSON.stringify(record)}\n`));
+      log(`Recorded the run to ${opts.record}`);
+    }
   } finally {
     trainer.destroy();
     ctx.destroy();
   }
+}
+
+function describeAdapter(adapter: AdapterSummary): string {
+  return `${adapter.vendor} ${adapter.architecture}${adapter.description ? ` (${adapter.description})` : ''}${adapter.software ? ' [software]' : ''}`;
+}
+
+/** An argument as a POSIX shell reads it back: bare when it is plain, else single-quoted. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }
 
 /** Writes through a temporary file and a rename, so an interrupted write never leaves half a file. */

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IDX_FILE_NAMES } from '../src/data/idx.ts';
 import { parseSafetensors } from '../src/data/safetensors.ts';
+import type { RecordedRun } from '../src/train/recording.ts';
 import { idxFile as idx } from './idx-fixtures.ts';
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -232,6 +233,41 @@ describe('training runs', () => {
     });
     for (const info of weights.tensors.values()) expect(info.dtype).toBe('F32');
     expect(weights.metadata).toMatchObject({ format: 'pt', layers: '784,256,256,10' });
+  });
+
+  it('--record writes the whole run as a small JSON: each epoch with its test accuracy, block means of the step losses, the command', async () => {
+    const file = join(dir, 'run.json');
+    const args = ['--train-limit', '300', '--batch', '10', '--epochs', '2', '--json', '--record', file];
+    const run = train(args, 120_000);
+    expect(run.status, run.stderr).toBe(0);
+    const final = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>).at(-1)!;
+    const record = JSON.parse(await readFile(file, 'utf8')) as RecordedRun;
+
+    expect(record.command).toBe(`npm run train -- ${args.join(' ')}`);
+    expect(record.recipe).toEqual(final.recipe);
+    expect(record.adapter).toContain((final.adapter as { vendor: string }).vendor);
+    expect(Date.now() - Date.parse(record.date)).toBeLessThan(10 * 60_000);
+    expect(record.steps_per_epoch).toBe(30);
+    expect(record.epochs.map((e) => e.epoch)).toEqual([1, 2]);
+    // The last epoch's evaluation is the run's final one.
+    expect(record.test_accuracy).toBe(final.test_accuracy);
+    expect(record.epochs[1].test_accuracy).toBe(final.test_accuracy);
+    expect(record.epochs[0].test_accuracy).toBeGreaterThan(0.1);
+    // 30 steps an epoch in blocks of 10: three block means per epoch, whose mean is the epoch's loss.
+    expect(record.steps.every).toBe(10);
+    expect(record.steps.loss).toHaveLength(6);
+    for (const [i, e] of record.epochs.entries()) {
+      const blocks = record.steps.loss.slice(3 * i, 3 * i + 3);
+      expect(blocks.reduce((a, b) => a + b, 0) / 3).toBeCloseTo(e.loss, 4);
+    }
+    const seconds = record.epochs.reduce((sum, e) => sum + e.seconds, 0);
+    expect(record.samples_per_s).toBeCloseTo((2 * 300) / seconds, 0);
+  });
+
+  it('--record refuses --resume (a record holds a whole run)', () => {
+    expect(expectUserError(train(['--record', join(dir, 'x.json'), '--resume', join(dir, 'none.safetensors')]))).toBe(
+      'error: --record cannot be combined with --resume: a record holds a whole run from its first step',
+    );
   });
 
   it('--checkpoint writes the training state each epoch and --resume continues it to the loss of an uninterrupted run', async () => {

@@ -18,8 +18,8 @@ export interface ResilientOptions {
   onStart?: (ctx: GpuContext, trainer: Trainer) => void;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochResult) => void;
-  /** Called with each epoch's snapshot (to write a checkpoint file, say). */
-  onSnapshot?: (state: TrainingState) => void | Promise<void>;
+  /** Called with each epoch's snapshot and the trainer at that point (to write a checkpoint file or evaluate, say). */
+  onSnapshot?: (state: TrainingState, trainer: Trainer) => void | Promise<void>;
   /** Called when the device was lost and the run goes on from `state` on a new device. */
   onRecover?: (message: string, state: TrainingState) => void;
   /** Losses survived before giving up. */
@@ -61,7 +61,7 @@ export async function fitWithRecovery(options: ResilientOptions): Promise<Resili
           options.onEpoch?.(e);
         }
         snapshot = await trainer.snapshot();
-        await options.onSnapshot?.(snapshot);
+        await options.onSnapshot?.(snapshot, trainer);
       }
       return { ctx, trainer, epochs, recoveries };
     } catch (error) {

@@ -119,6 +119,33 @@ export class DrawPadController implements ReactiveController {
     void this.classify(null);
   }
 
+  /**
+   * Shows a ready-made image (a test digit: rows x cols u8, white on black) on the pad, upscaled without
+   * smoothing, and drops any classification still waiting for the strokes it replaces. The caller
+   * classifies the image itself: its exact pixels, not the pad's re-centred copy of them.
+   */
+  paint(pixels: Uint8Array, rows: number, cols: number): void {
+    const context = this.canvas?.getContext('2d', { willReadFrequently: true });
+    if (!context) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.dirty = false;
+    this.last = null;
+    const image = new ImageData(cols, rows);
+    for (let i = 0; i < pixels.length; i++) {
+      image.data.fill(pixels[i], 4 * i, 4 * i + 3);
+      image.data[4 * i + 3] = 255;
+    }
+    const small = document.createElement('canvas');
+    small.width = cols;
+    small.height = rows;
+    small.getContext('2d')!.putImageData(image, 0, 0);
+    context.imageSmoothingEnabled = false;
+    context.drawImage(small, 0, 0, PAD_SIZE, PAD_SIZE);
+    this.hasInk = true;
+    this.host.requestUpdate();
+  }
+
   private detach(): void {
     if (!this.canvas) return;
     this.canvas.removeEventListener('pointerdown', this.onDown);
