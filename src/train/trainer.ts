@@ -188,17 +188,22 @@ export class Trainer {
     const weights = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));
     const testCount = dataset.test.count;
     const evalRows = evalRowsFor(model, recipe.batch, testCount);
-    const before = new Set(ctx.liveBuffers());
+    // What this trainer allocates, listed as it goes: other trainers may be built at the same time (the lab's
+    // beside a probe's), so the buffers that appear during the awaits are not all ours.
+    const owned: GPUBuffer[] = [];
     try {
       const images = shared ?? uploadDataset(ctx, dataset, trainCount);
+      if (!shared) owned.push(images.train.pixels, images.train.labels, images.test.pixels, images.test.labels);
       const train = withOrder(ctx, { ...images.train, count: trainCount }, trainCount, false, 'training order');
+      owned.push(train.perm);
       const test = withOrder(ctx, images.test, Math.ceil(testCount / evalRows) * evalRows, true, 'test order');
+      owned.push(test.perm);
       const graph = await buildGraph(ctx, model, recipe, train, test, stepsPerEpoch);
+      owned.push(...graph.allocated);
       ctx.write(graph.buffers.params, weights);
-      const owned = ctx.liveBuffers().filter((b) => !before.has(b));
       return new Trainer(ctx, model, { ...recipe }, stepsPerEpoch, train, test, graph, owned);
     } catch (error) {
-      for (const buffer of ctx.liveBuffers()) if (!before.has(buffer)) ctx.destroyBuffer(buffer);
+      for (const buffer of owned) ctx.destroyBuffer(buffer);
       throw error;
     }
   }
