@@ -8,8 +8,25 @@
  * big-endian u32 per dimension, then the elements in row-major order. Only unsigned bytes (0x08) are handled.
  */
 
+/** Where a fetched file came from and what came back, when that answer was not the file (see fetch.ts). */
+export interface DataSource {
+  /** The URL fetched. */
+  url: string;
+  /** The HTTP status of the answer; null when none came (the network failed, or the browser refused it). */
+  status: number | null;
+  /** The answer was a web page (content-type text/html, or text starting with '<'), as many static hosts send for a missing file. */
+  html: boolean;
+  /** Up to the first 16 bytes of the answer, printable ASCII as itself and any other byte as \xNN; '' for none. */
+  firstBytes: string;
+}
+
 export class DataError extends Error {
   override name = 'DataError';
+
+  /** `source`: for a file fetched over HTTP, the URL and what it answered (a form or element can word its own sentence). */
+  constructor(message: string, readonly source: DataSource | null = null) {
+    super(message);
+  }
 }
 
 export interface IdxArray {

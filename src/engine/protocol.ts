@@ -1,10 +1,25 @@
 /**
  * The typed message protocol between the page and the engine's worker. Components never touch GPU objects:
  * they send intents (Command) and render the state the engine reports (EngineEvent).
+ *
+ * Requests and replies. Every command but `init` carries an `id` (engine-hub.ts's requestId(), unique in the
+ * page), and the engine answers each with exactly one reply carrying that id: the command's own payload
+ * ('prediction', 'test-image', 'weights', 'weights-imported', 'lr-set', 'probe', 'stats'), an 'error', or
+ * 'done' for a command with nothing else to say. Which commands wait their turn and which are refused while
+ * something else goes on is written in session.ts's header.
+ *
+ * News. Events without an id report what happens meanwhile: the main run's ('state', 'progress', 'epoch',
+ * 'evaluation', for the element driving the run; `run` names the command that began it, so an element can
+ * drop a replaced run's last words), the lab's ('lab-progress', 'lab-epoch', 'lab-done', with `lab` the id of
+ * the lab command), and the engine's own ('ready', 'unsupported', 'device-lost', the dataset failing to load
+ * at start, for every element).
  */
 import type { AdapterSummary } from '../gpu/context.ts';
+import type { DataSource, NamedFile } from '../data/idx.ts';
 import type { EpochResult, Progress } from '../train/trainer.ts';
-import type { Recipe } from '../train/recipe.ts';
+import type { ConfigFault, LrChange, Recipe } from '../train/recipe.ts';
+
+export type { DataSource } from '../data/idx.ts';
 
 /** A test image the page can draw: 28x28 u8 pixels with its label and the model's prediction. */
 export interface DigitSample {
@@ -38,67 +53,111 @@ export interface ProbeResult {
   weightGradientStd: number[];
 }
 
+export interface DatasetSummary {
+  name: string;
+  train: number;
+  test: number;
+  rows: number;
+  cols: number;
+  classes: number;
+}
+
 /** The most bytes a user's dataset (its four files together, as given) may have. */
 export const MAX_DATASET_BYTES = 256 * 1024 * 1024;
 
-export type RunState = 'loading' | 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'error';
+/**
+ * What the engine is doing, as the page shows it. 'imported': a model loaded from a file, not trained here
+ * (predict, export and fine-tune work on it; resume does not). 'no-data': the GPU is ready but the dataset
+ * could not be loaded (the error event before it says why); 'load-dataset' leads to 'idle' from there.
+ */
+export type RunState = 'loading' | 'no-data' | 'idle' | 'running' | 'paused' | 'finished' | 'stopped' | 'imported' | 'error';
 
 export type Command =
-  /** Load the dataset (once) from `dataUrl` (a folder holding MNIST's four IDX files, .gz) and report ready. */
+  /** Acquire the GPU device, then load the dataset (once) from `dataUrl` (a folder of MNIST's four IDX files). */
   | { type: 'init'; dataUrl: string }
   /**
    * Replace the dataset with the user's four IDX files (MNIST's names, plain or .gz; 256 MB at most in all).
-   * Answered by 'ready' with the new dataset, or by 'error' with the old one kept.
+   * 'ready' (to every element) then 'done'; or 'error' with the old dataset kept.
    */
-  | { type: 'load-dataset'; name: string; files: Array<{ name: string; bytes: Uint8Array }> }
-  /** Build a model for `recipe` and train; `evalEachEpoch` evaluates on the test set after every epoch. */
-  | { type: 'start'; recipe: Recipe; evalEachEpoch: boolean }
-  | { type: 'pause' }
-  | { type: 'resume' }
-  /** Stop the run and free its GPU buffers (the trained weights stay for predict/export until the next start). */
-  | { type: 'stop' }
-  /** One training step (builds the run first if there is none; leaves it paused). */
-  | { type: 'step'; recipe: Recipe }
-  | { type: 'set-lr'; lr: number }
-  /** Classify `pixels` (rows*cols u8) with the current weights. */
+  | { type: 'load-dataset'; id: number; name: string; files: NamedFile[] }
+  /** Build a model for `recipe` and train it from scratch; `evalEachEpoch` evaluates on the test set after every epoch. */
+  | { type: 'start'; id: number; recipe: Recipe; evalEachEpoch: boolean }
+  | { type: 'pause'; id: number }
+  | { type: 'resume'; id: number }
+  /** Stop the run (its weights stay for predict and export until the next start). */
+  | { type: 'stop'; id: number }
+  /** One training step (a new run first unless one is paused); leaves the run paused. */
+  | { type: 'step'; id: number; recipe: Recipe }
+  /**
+   * Train the current model's weights (imported, or a run's) under `recipe`: its layers must be the model's;
+   * epochs count from 0 and the optimizer starts empty. Reports progress like a run.
+   */
+  | { type: 'fine-tune'; id: number; recipe: Recipe; evalEachEpoch: boolean }
+  /** The learning rate from the run's next step on; answered by 'lr-set'. */
+  | { type: 'set-lr'; id: number; lr: number }
+  /** Classify `pixels` (rows*cols u8) with the current weights; answered by 'prediction'. */
   | { type: 'predict'; id: number; pixels: Uint8Array }
-  | { type: 'export-weights' }
-  /** Load weights (safetensors, PyTorch nn.Sequential layout) into a model of `recipe`'s widths. */
-  | { type: 'import-weights'; bytes: Uint8Array; recipe: Recipe }
+  /** Test-set image `index` (0 to test count - 1), for the drawing pad; answered by 'test-image'. Needs no model. */
+  | { type: 'test-image'; id: number; index: number }
+  /** The current weights as safetensors (PyTorch nn.Sequential layout); answered by 'weights'. */
+  | { type: 'export-weights'; id: number }
+  /**
+   * Load weights from a safetensors file (PyTorch nn.Sequential layout: 0.weight (out, in), 0.bias, 2.weight,
+   * ...): the widths are the file's. Built and evaluated beside the current model, which stays as it was if
+   * anything fails; answered by 'weights-imported'.
+   */
+  | { type: 'import-weights'; id: number; bytes: Uint8Array; name: string }
   /** Depth probe: for each initializer, one forward and backward pass of `layers` on a real batch. */
   | { type: 'probe'; id: number; layers: number[]; inits: string[]; batch: number; seed: number }
-  /** Initialization lab: train `recipe` once per initializer, interleaved, reporting each run separately. */
-  | { type: 'lab'; recipe: Recipe; inits: string[] }
-  | { type: 'lab-stop' }
+  /** Initialization lab: train `recipe` once per initializer, interleaved; 'done' once they train. */
+  | { type: 'lab'; id: number; recipe: Recipe; inits: string[] }
+  /** Stop the lab; 'done' once it has ended (after its 'lab-done'). */
+  | { type: 'lab-stop'; id: number }
   /** After 'device-lost': a new device, and the run continued from the checkpoint kept in memory. */
-  | { type: 'recover' }
+  | { type: 'recover'; id: number }
   /** Destroys the GPU device, as a driver reset would: for testing how a run survives it. */
-  | { type: 'simulate-device-loss' }
-  /** Report what the engine holds on the GPU now. */
+  | { type: 'simulate-device-loss'; id: number }
+  /** Report what the engine holds on the GPU now; answered by 'stats'. */
   | { type: 'stats'; id: number };
 
-export type EngineEvent =
-  | { type: 'ready'; adapter: AdapterSummary; dataset: { name: string; train: number; test: number; rows: number; cols: number; classes: number } }
-  /** WebGPU is missing or no adapter could be had: `reason` says which and what to do. */
-  | { type: 'unsupported'; reason: string }
-  | { type: 'state'; state: RunState }
-  | { type: 'progress'; progress: Progress; stepsTotal: number }
-  | { type: 'epoch'; result: EpochResult }
-  | { type: 'evaluation'; evaluation: Evaluation }
+/** Every command that expects a reply (all but init). */
+export type Request = Exclude<Command, { type: 'init' }>;
+
+/**
+ * A failure; the page stays usable. As data: `field`, `allowed` and `index` when a setting is at fault (a
+ * ConfigError's, see recipe.ts); `source` when the dataset could not be fetched (the URL and what it
+ * answered). `id` when it answers a request; otherwise `about` says what it concerns: the run, the lab, the
+ * dataset (at start), or the engine itself ('engine': its worker died; no request will be answered).
+ */
+export type EngineError = { type: 'error'; message: string; id?: number; about?: 'run' | 'lab' | 'dataset' | 'engine'; source?: DataSource } & ConfigFault;
+
+export type Reply =
+  | { type: 'done'; id: number }
   | { type: 'prediction'; id: number; probabilities: number[] }
-  | { type: 'weights'; bytes: Uint8Array; filename: string }
-  | { type: 'weights-imported'; evaluation: Evaluation }
+  | { type: 'test-image'; id: number; index: number; label: number; pixels: Uint8Array }
+  | { type: 'weights'; id: number; bytes: Uint8Array; filename: string }
+  /** `recipe`: the lesson's settings with the file's widths, what fine-tune's form starts from. */
+  | { type: 'weights-imported'; id: number; name: string; layers: number[]; evaluation: Evaluation; recipe: Recipe }
+  /** `step`: the first global step at the new rate; `recipe`: the run's recipe now, the change in its lrChanges. */
+  | ({ type: 'lr-set'; id: number; recipe: Recipe } & LrChange)
   | { type: 'probe'; id: number; results: ProbeResult[] }
-  /** Every step's loss since the last report; `step` is the global step of the first. */
-  | { type: 'lab-progress'; init: string; step: number; losses: number[] }
-  | { type: 'lab-epoch'; init: string; epoch: number; loss: number; accuracy: number }
-  | { type: 'lab-done' }
   /** GPU bytes held (in all and by purpose), live buffers and compiled pipelines. */
   | { type: 'stats'; id: number; bytes: number; byPurpose: Record<string, number>; buffers: number; pipelines: number }
+  | (EngineError & { id: number });
+
+export type EngineEvent =
+  | Reply
+  | { type: 'ready'; adapter: AdapterSummary; dataset: DatasetSummary }
+  /** WebGPU is missing or no device could be had: `reason` says which and what to do. */
+  | { type: 'unsupported'; reason: string }
+  | { type: 'state'; state: RunState }
+  | { type: 'progress'; run: number; progress: Progress; stepsTotal: number }
+  | { type: 'epoch'; run: number; result: EpochResult }
+  | { type: 'evaluation'; run: number; evaluation: Evaluation }
+  /** Every step's loss since the last report; `step` is the global step of the first. */
+  | { type: 'lab-progress'; lab: number; init: string; step: number; losses: number[] }
+  | { type: 'lab-epoch'; lab: number; init: string; epoch: number; loss: number; accuracy: number }
+  | { type: 'lab-done'; lab: number }
   /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */
   | { type: 'device-lost'; message: string; checkpoint: { epoch: number; step: number } | null }
-  /**
-   * A failure; the page stays usable. `field` names the setting at fault when there is one; `about` (the run,
-   * the lab, a dataset upload) or `id` (a request) says what it concerns, so it reaches the element concerned.
-   */
-  | { type: 'error'; message: string; field?: string; about?: 'run' | 'lab' | 'dataset'; id?: number };
+  | EngineError;

@@ -1,7 +1,7 @@
 /**
  * The engine's Web Worker: hosts an EngineSession (session.ts) off the main thread, so the page stays smooth
- * while the GPU trains. Commands are handled one at a time, in order, except pause, stop and lab-stop,
- * which must reach a run that is in progress.
+ * while the GPU trains. The session orders the commands itself (its header says how): the worker only hands
+ * them over and posts the events back.
  */
 /// <reference lib="webworker" />
 import { EngineSession } from './session.ts';
@@ -11,14 +11,4 @@ declare const self: DedicatedWorkerGlobalScope;
 
 const session = new EngineSession(self.navigator.gpu, (event: EngineEvent, transfer: Transferable[] = []) => self.postMessage(event, transfer));
 
-const INTERRUPTS = new Set<Command['type']>(['pause', 'stop', 'lab-stop', 'set-lr', 'stats', 'simulate-device-loss']);
-let queue: Promise<void> = Promise.resolve();
-
-self.addEventListener('message', (message: MessageEvent<Command>) => {
-  const command = message.data;
-  if (INTERRUPTS.has(command.type)) {
-    void session.handle(command);
-    return;
-  }
-  queue = queue.then(() => session.handle(command));
-});
+self.addEventListener('message', (message: MessageEvent<Command>) => void session.handle(message.data));

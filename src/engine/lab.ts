@@ -1,0 +1,104 @@
+/**
+ * The initialization lab and the depth probe, on the session's device and dataset upload. The lab trains one
+ * model per initializer, interleaved a few steps at a time, in the background (its events carry the id of
+ * the lab command that began it); the probe is a request answered once it has measured every initializer.
+ * Both build their own trainers, beside the main run's, and free them when done.
+ */
+import { ConfigError, validateRecipe, type Recipe } from '../train/recipe.ts';
+import { Trainer } from '../train/trainer.ts';
+import type { Env, Fail, Post } from './main-run.ts';
+import type { ProbeResult } from './protocol.ts';
+
+/** Steps each lab run takes before the next one gets the GPU. */
+const LAB_SLICE = 4;
+
+const AT_LEAST_ONE_INIT = 'at least one initializer';
+
+function checkInits(inits: string[], what: string): void {
+  if (inits.length === 0) throw new ConfigError(`choose at least one initializer to ${what}`, { field: 'init', allowed: AT_LEAST_ONE_INIT });
+}
+
+export class Lab {
+  private current: { stop: AbortController; done: Promise<void> } | null = null;
+
+  constructor(private readonly post: Post, private readonly fail: Fail) {}
+
+  get running(): boolean {
+    return this.current !== null;
+  }
+
+  /**
+   * Stops the lab running now (if any) and begins one for `recipe` under each initializer; resolves once its
+   * models are built and training. A setting that cannot be used is refused (a ConfigError naming it) before
+   * anything stops.
+   */
+  async start(id: number, env: Env, recipe: Recipe, inits: string[]): Promise<void> {
+    checkInits(inits, 'compare');
+    for (const init of inits) validateRecipe({ ...recipe, init });
+    await this.stop();
+    const runs: Array<{ init: string; trainer: Trainer }> = [];
+    try {
+      for (const init of inits) runs.push({ init, trainer: await Trainer.create(env.ctx, env.dataset, { ...recipe, init }, { images: env.images }) });
+    } catch (error) {
+      for (const { trainer } of runs) trainer.destroy();
+      throw error;
+    }
+    const stop = new AbortController();
+    const lab = { stop, done: this.train(id, runs, stop.signal) };
+    this.current = lab;
+    void lab.done.then(() => {
+      if (this.current === lab) this.current = null;
+    });
+  }
+
+  /** Stops the lab and resolves once it has ended (its 'lab-done' posted); at once when none runs. */
+  async stop(): Promise<void> {
+    this.current?.stop.abort();
+    await this.current?.done;
+  }
+
+  /** Asks the lab to stop without waiting (the device is gone). */
+  interrupt(): void {
+    this.current?.stop.abort();
+  }
+
+  private async train(id: number, runs: Array<{ init: string; trainer: Trainer }>, signal: AbortSignal): Promise<void> {
+    try {
+      while (!signal.aborted && runs.some((r) => !r.trainer.finished)) {
+        for (const { init, trainer } of runs) {
+          if (trainer.finished || signal.aborted) continue;
+          const epochs = await trainer.run({
+            maxSteps: LAB_SLICE,
+            signal,
+            onProgress: (p) => this.post({ type: 'lab-progress', lab: id, init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) }),
+          });
+          for (const e of epochs) {
+            const { accuracy } = await trainer.evaluate();
+            this.post({ type: 'lab-epoch', lab: id, init, epoch: e.epoch, loss: e.loss, accuracy });
+          }
+        }
+      }
+    } catch (error) {
+      this.fail(error, { about: 'lab' });
+    } finally {
+      for (const { trainer } of runs) trainer.destroy();
+      this.post({ type: 'lab-done', lab: id });
+    }
+  }
+}
+
+/** The depth probe: for each initializer, the statistics of one forward and backward pass of `layers` on a real batch. */
+export async function probe(env: Env, layers: number[], inits: string[], batch: number, seed: number): Promise<ProbeResult[]> {
+  checkInits(inits, 'probe');
+  const results: ProbeResult[] = [];
+  for (const init of inits) {
+    const recipe: Recipe = { layers, init, biasInit: 'zeros', optimizer: 'adam', lr: 1e-3, batch, epochs: 1, seed, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, trainLimit: 0 };
+    const trainer = await Trainer.create(env.ctx, env.dataset, recipe, { images: env.images });
+    try {
+      results.push({ init, ...(await trainer.probe()) });
+    } finally {
+      trainer.destroy();
+    }
+  }
+  return results;
+}
