@@ -6,10 +6,10 @@
  * pad classifying through the CPU forward pass with the bundled weights: a stroke drawn with the mouse, and a
  * test digit loaded from the keyboard, which must get exactly the prediction that the same forward pass
  * gives in Node for those weights and that image. Nothing needs the engine, nothing fails, nothing is
- * clipped on a phone, and the test digits are fetched only when asked for.
+ * clipped on a phone, and the test digits are fetched only when asked for. The library build does the same
+ * from docs/embed.html, with the weights fetched as a file from beside its modules.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { hideNavigatorGpu, launch, webgpuStatus, collectProblems } from './browser.ts';
@@ -238,17 +238,62 @@ describe('without WebGPU', () => {
     }
   });
 
-  it('both builds emit the weights as a file (the library would otherwise inline them as base64)', () => {
-    const dist = inject('e2eDist');
-    const files = (dir: string) => readdirSync(dir, { recursive: true }).map(String);
-    const site = files(dist).filter((f) => /lesson-weights.*\.safetensors$/.test(f) && !f.startsWith('lib'));
-    const lib = files(join(dist, 'lib')).filter((f) => /lesson-weights.*\.safetensors$/.test(f));
-    expect(site).toHaveLength(1);
-    expect(lib).toHaveLength(1);
-    const libCode = files(join(dist, 'lib'))
-      .filter((f) => f.endsWith('.js'))
-      .map((f) => readFileSync(join(dist, 'lib', f), 'utf8'))
-      .join('\n');
-    expect(libCode).not.toContain('data:application/octet-stream;base64');
+  it('a number that is no test image, and test digits that cannot be fetched: the pad says so, and drawing still works', async () => {
+    const chromium = await launch();
+    const page = await chromium.browser.newPage();
+    try {
+      await page.setViewport({ width: 1280, height: 800 });
+      const problems = collectProblems(page);
+      await hideNavigatorGpu(page);
+      await page.goto(new URL('index.html', server.url).href, { waitUntil: 'load' });
+      await waitInDemo(page, '#draw-pad[aria-disabled="false"]', { pad: true });
+      // First a number that is not a test image: the field is marked and the message says what is allowed.
+      await page.locator(`${PAD} >>> #test-index`).fill('10000');
+      await page.keyboard.press('Enter');
+      await waitInDemo(page, '#test-index[aria-invalid="true"]', { pad: true });
+      expect(await demoText(page, '#test-status', true)).toBe('Test image must be a whole number from 0 to 9999, not "10000".');
+
+      await page.$eval('mlp-trainer', (trainer) => trainer.setAttribute('data-url', 'missing/'));
+      await page.locator(`${PAD} >>> #test-index`).fill('3');
+      await page.keyboard.press('Enter');
+      await waitInDemo(page, '#test-status.error', { pad: true });
+      expect(await page.$eval(`${PAD} >>> #test-index`, (input) => input.getAttribute('aria-invalid'))).toBe('false');
+      expect(await demoText(page, '#test-status', true)).toMatch(/^Could not load test image 3: .*missing\/t10k-images-idx3-ubyte.*\. Drawing still works\.$/);
+      expect(await page.$eval(`${PAD} >>> #probabilities`, (ol) => ol.hasAttribute('data-prediction'))).toBe(false);
+      await drawSeven(page);
+      await waitInDemo(page, '#probabilities[data-prediction]', { pad: true });
+      await screenshot(page, 'no-webgpu-test-digits-missing', { element: 'mlp-trainer >>> mlp-offline-demo >>> mlp-digit-pad' });
+      expect(problems.all().filter((line) => !line.includes('/missing/') && !line.includes('404'))).toEqual([]);
+    } finally {
+      await page.close();
+      await chromium.close();
+    }
+  });
+
+  it('the library (docs/embed.html, lib/): the same offline view, its weights and record fetched from beside the library\'s code', async () => {
+    const chromium = await launch();
+    const page = await chromium.browser.newPage();
+    try {
+      await page.setViewport({ width: 1280, height: 800 });
+      const problems = collectProblems(page);
+      const firstRequest = server.requests.length;
+      await hideNavigatorGpu(page);
+      await page.goto(new URL('docs/embed.html', server.url).href, { waitUntil: 'load' });
+      await waitInDemo(page, '#recorded-accuracy');
+      expect(await demoText(page, '#recorded-accuracy')).toBe(`${(record.test_accuracy * 100).toFixed(2)}%`);
+      await waitInDemo(page, '#draw-pad[aria-disabled="false"]', { pad: true });
+      await page.locator(`${PAD} >>> #test-index`).fill(String(probe.index));
+      await page.keyboard.press('Enter');
+      await waitInDemo(page, `#probabilities[data-prediction="${probe.prediction}"]`, { pad: true });
+      expect(await demoText(page, '#pad-prediction', true)).toContain(`Test image ${probe.index}, true label ${probe.label}`);
+      // Files, not base64 inside the code: the weights beside lib/'s modules, the test digits from data-url.
+      const requests = server.requests.slice(firstRequest);
+      expect(requests.filter((path) => /^\/lib\/.*lesson-weights.*\.safetensors$/.test(path))).toHaveLength(1);
+      expect(requests).toContain('/lib/mnist/t10k-images-idx3-ubyte.gz');
+      expect(problems.all()).toEqual([]);
+    } finally {
+      await page.close();
+      await chromium.close();
+    }
   });
 });

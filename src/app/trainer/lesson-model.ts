@@ -36,8 +36,8 @@ export function paramsFromSafetensors(bytes: Uint8Array): LayerParams[] {
   return params;
 }
 
-/** A pad classifier over `params` (one image at a time). */
-export function cpuClassifier(params: LayerParams[]): Classifier {
+/** A pad classifier over `params` (one image at a time); it always has an answer. */
+export function cpuClassifier(params: LayerParams[]): (pixels: Uint8Array) => Promise<number[]> {
   return async (pixels) => Array.from(predictProbabilities(params, pixels, 1));
 }
 

@@ -86,7 +86,7 @@ export const digitPadStyles = css`
   }
   #probabilities li {
     display: grid;
-    grid-template-columns: 1.2em 1fr 3.6em;
+    grid-template-columns: 1.2em 1fr 4.2em;
     gap: 0.4rem;
     align-items: center;
   }

@@ -27,8 +27,8 @@ import { digitPadStyles } from './digit-pad-styles.ts';
 /** Side of the images a classifier gets: 28x28 u8, white on black, as MNIST's. */
 export const IMAGE_SIDE = 28;
 
-/** Class probabilities for one IMAGE_SIDE x IMAGE_SIDE u8 image. */
-export type Classifier = (pixels: Uint8Array) => Promise<number[]>;
+/** Class probabilities for one IMAGE_SIDE x IMAGE_SIDE u8 image; null when there is no model to ask just now. */
+export type Classifier = (pixels: Uint8Array) => Promise<number[] | null>;
 
 export interface TestDigit {
   pixels: Uint8Array;
@@ -68,7 +68,8 @@ export class DigitPad extends LitElement {
   @state() private shown: PadPrediction | null = null;
   @state() private problem: string | null = null;
   @state() private testText = '0';
-  @state() private testError: string | null = null;
+  /** What went wrong with the last test image: a number that is not one (invalid) or a failed fetch. */
+  @state() private testError: { text: string; invalid: boolean } | null = null;
   @state() private loading = false;
 
   /** Bumped by every classification request: a late answer to an older one is dropped. */
@@ -140,9 +141,9 @@ export class DigitPad extends LitElement {
   private renderTestRow(usable: boolean) {
     if (!this.testDigit || this.testCount < 1) return nothing;
     const off = !usable || this.loading;
-    const message = this.testError ?? `Or type the number of one of the ${this.testCount.toLocaleString('en-US')} test images and press Enter.`;
+    const message = this.testError?.text ?? `Or type the number of one of the ${this.testCount.toLocaleString('en-US')} test images and press Enter.`;
     return html`
-      <form class="test" part="test" @submit=${this.onSubmit}>
+      <form class="test" part="test" novalidate @submit=${this.onSubmit}>
         <label for="test-index">Test image</label>
         <input
           id="test-index"
@@ -152,7 +153,7 @@ export class DigitPad extends LitElement {
           max=${this.testCount - 1}
           step="1"
           .value=${this.testText}
-          aria-invalid=${this.testError ? 'true' : 'false'}
+          aria-invalid=${this.testError?.invalid ? 'true' : 'false'}
           aria-describedby="test-status"
           @input=${(event: Event) => (this.testText = (event.target as HTMLInputElement).value)}
         />
@@ -168,7 +169,7 @@ export class DigitPad extends LitElement {
     if (!this.usable || this.loading) return;
     const parsed = parseTestIndex(this.testText, this.testCount);
     if ('error' in parsed) {
-      this.testError = parsed.error;
+      this.testError = { text: parsed.error, invalid: true };
       return;
     }
     void this.loadTest(parsed.index);
@@ -180,7 +181,8 @@ export class DigitPad extends LitElement {
     void this.loadTest(index);
   };
 
-  private clear(): void {
+  /** Empties the pad and forgets its prediction (a host calls it when its model is replaced, say). */
+  clear(): void {
     this.sequence++;
     this.pad.clear();
   }
@@ -207,7 +209,7 @@ export class DigitPad extends LitElement {
       digit = await provider(index);
       if (digit.pixels.length !== IMAGE_SIDE * IMAGE_SIDE) throw new Error(`test image ${index} has ${digit.pixels.length} pixels, not ${IMAGE_SIDE}×${IMAGE_SIDE}`);
     } catch (error) {
-      if (token === this.sequence) this.testError = `Could not load test image ${index}: ${(error as Error).message}. Drawing still works.`;
+      if (token === this.sequence) this.testError = { text: `Could not load test image ${index}: ${(error as Error).message}. Drawing still works.`, invalid: false };
       return;
     } finally {
       this.loading = false;
@@ -221,7 +223,7 @@ export class DigitPad extends LitElement {
   private async run(token: number, pixels: Uint8Array, what: Pick<PadPrediction, 'source' | 'index' | 'label'>): Promise<void> {
     const classify = this.classify;
     if (!classify) return;
-    let probabilities: number[];
+    let probabilities: number[] | null;
     try {
       probabilities = await classify(pixels);
     } catch (error) {
@@ -230,6 +232,10 @@ export class DigitPad extends LitElement {
     }
     if (token !== this.sequence) return;
     this.problem = null;
+    if (!probabilities) {
+      this.shown = null;
+      return;
+    }
     this.shown = { prediction: argmax(probabilities), probabilities, ...what };
     this.dispatchEvent(new CustomEvent<PadPrediction>('pad-prediction', { detail: this.shown, bubbles: true, composed: true }));
   }
