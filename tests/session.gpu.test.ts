@@ -4,7 +4,9 @@
  * prediction and export, the depth probe and the lab, a diverged run and a lost device; then every pair of
  * actions the page can send one right after the other (session.ts's table). Each pair test checks that
  * every request got exactly one reply, that no error carries GPU validation text, and what happened: the
- * second action was queued and done after the first, or refused with a sentence saying what to do.
+ * second action was queued and done after the first, or refused with a sentence saying what to do. (The
+ * cause of the page's "Run probe right after the lab's Start" GPU error, trainers built side by side freeing
+ * each other's buffers, is pinned down deterministically in trainer-ownership.gpu.test.ts.)
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../src/engine/protocol.ts';

@@ -12,24 +12,30 @@
  * stats, simulate-device-loss and test-image, answered at once; pause, stop and set-lr, at once while a run
  * trains and no command that begins or replaces the run waits before them (otherwise they wait, so that
  * "start, stop" stops the run that start begins); lab-stop likewise for the lab. The run and the lab train
- * in the background, so the queue is free for requests while they do. Two actions in either order:
+ * in the background, so the queue is free for requests while they do; a command is answered when what it
+ * asked for has happened ('done' for start: the new run trains; for pause: the run has paused). Two
+ * actions, the second sent while the first is under way:
  *
- * | while ...                    | the second action                  | outcome                                                      |
- * | ---------------------------- | ---------------------------------- | ------------------------------------------------------------ |
- * | a run trains (or evaluates)  | start                              | queued: the new model is built, then replaces the run         |
- * | a run trains                 | pause, stop, set-lr                | at once                                                      |
- * | a run trains                 | predict, export-weights            | answered from the weights of the latest step                 |
- * | a run trains                 | step, fine-tune, import-weights    | refused: pause or stop the run first; nothing was changed    |
- * | a run trains                 | load-dataset                       | refused: pause or stop the run first; nothing was changed    |
- * | the lab trains               | load-dataset                       | refused: stop the lab first; nothing was changed             |
- * | the lab trains               | probe, start, predict, ...         | run beside the lab (each builds its own models)              |
- * | the lab trains               | lab                                | the running lab is stopped ('lab-done'), the new one begins  |
- * | start, import, ... is queued | pause, stop, set-lr                | queued behind it: they act on the run it leaves              |
- * | lab is queued                | lab-stop                           | queued behind it: it stops that lab                          |
- * | a probe, import, step, ...   | any queued command                 | queued: handled once it is answered                          |
- * | weights imported             | resume, step                       | refused: fine-tune them, or start a new run                  |
- * | no run in progress           | set-lr                             | refused: the rate applies when the next run starts           |
- * | nothing to pause or stop     | pause, stop, lab-stop              | done, nothing changed                                        |
+ * | first                           | second                             | outcome                                                      |
+ * | ------------------------------- | ---------------------------------- | ------------------------------------------------------------ |
+ * | a run training (or evaluating)  | start                              | queued: the new model is built, then replaces the run         |
+ * | a run training                  | pause, stop, set-lr                | at once                                                      |
+ * | a run training                  | predict, export-weights            | answered from the weights of the latest step                 |
+ * | a run training                  | step, fine-tune, import-weights    | refused: pause or stop the run first; nothing was changed    |
+ * | a run training                  | load-dataset                       | refused: pause or stop the run first; nothing was changed    |
+ * | start (building), import, step  | pause, stop, set-lr                | queued behind it: they act on the run it leaves              |
+ * | start                           | start                              | queued: the second run replaces the first                    |
+ * | import-weights                  | stop                               | queued: the import completes, stop finds no run to stop      |
+ * | lab (building its models)       | probe, lab-stop                    | queued: the probe measures, or lab-stop stops, once it trains |
+ * | the lab training                | probe, start, predict, ...         | beside the lab (each builds its own models on the device)    |
+ * | the lab training                | lab                                | the running lab stops ('lab-done'), then the new one begins  |
+ * | lab-stop                        | lab                                | queued: the old lab has ended before the new one begins      |
+ * | the lab training                | load-dataset                       | refused: stop the lab first; nothing was changed             |
+ * | a probe (or any queued command) | load-dataset, export, ...          | queued: handled once the first is answered                   |
+ * | export-weights                  | export-weights                     | queued: each gets the file                                   |
+ * | weights imported                | resume, step                       | refused: fine-tune them, or start a new run                  |
+ * | no run in progress              | set-lr                             | refused: the rate applies when the next run starts           |
+ * | nothing to pause or stop        | pause, stop, lab-stop              | done, nothing changed                                        |
  */
 import { createContext } from '../gpu/acquire.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -54,6 +60,8 @@ const BEGINS: Partial<Record<Command['type'], ReadonlyArray<'run' | 'lab'>>> = {
   'import-weights': ['run'],
   lab: ['lab'],
 };
+
+const DEVICE_LOST = 'The GPU device was lost: resume on a new device (recover) first.';
 
 /** The bytes a reply hands over rather than copies. */
 function transfers(event: EngineEvent): Transferable[] {
@@ -127,7 +135,8 @@ export class EngineSession {
       const event: EngineEvent = reply ?? { type: 'done', id: command.id };
       this.post(event, transfers(event));
     } catch (error) {
-      this.fail(error, command.type === 'init' ? {} : { id: command.id });
+      // Whatever a lost device broke mid-way, the page hears the one thing to do about it.
+      this.fail(this.ctx?.lost ? new Refusal(DEVICE_LOST) : error, command.type === 'init' ? {} : { id: command.id });
     }
   }
 
@@ -301,7 +310,7 @@ export class EngineSession {
 
   /** The device and dataset; a sentence saying what is missing otherwise. */
   private env(): Env {
-    if (this.ctx?.lost) throw new Refusal('The GPU device was lost: resume on a new device (recover) first.');
+    if (this.ctx?.lost) throw new Refusal(DEVICE_LOST);
     if (!this.ctx || !this.dataset || !this.images) {
       throw new Refusal(this.missingDataset());
     }
