@@ -1,9 +1,10 @@
 /**
  * <init-lab> on the demo page, checked as a person (or a screen reader) meets it: a refused input is
- * explained under that input, in view, with the focus on it; a failed action next to its button; every
- * control on the page (the trainer's included) has its own accessible name; the lab's headings are h3 under
- * the page's h2; and on a 390 px phone nothing of the lab is wider than the screen except tables inside a
- * scroller that shows it scrolls. Screenshots: results/screenshots/lab-1280.png and lab-390.png.
+ * explained under that input, in view, with the focus on it; a failed action next to its button; a short
+ * comparison trains to its end; every control on the page (the trainer's included) has its own accessible
+ * name; the lab's headings are h3 under the page's h2; and on a 390 px phone nothing of the lab is wider than
+ * the screen except tables inside a scroller that shows it scrolls. Screenshots: results/screenshots/
+ * lab-1280.png and lab-390.png.
  *
  * The tests share one page but each sets up what it checks (viewport, inputs), so any one runs alone.
  */
@@ -97,13 +98,14 @@ describe('<init-lab> errors where the eye is', () => {
   it("a failed probe says so in a sentence next to Run probe, in view, with the engine's words in the details", async () => {
     await page.setViewport(PHONE);
     const engineWords = '[Buffer "training order"] used in submit while destroyed';
-    // The engine's answer to the next probe, as the controller hands over a command that failed on the GPU.
+    // The next probe fails on the GPU, as the controller reports a failed request: null, the reason in `error`.
     await page.evaluate((words) => {
       const engine = document.querySelector('init-lab')!.engine;
       const real = engine.probe;
-      engine.probe = () => {
+      engine.probe = async () => {
         engine.probe = real;
-        return Promise.reject(new Error(words));
+        engine.error = words;
+        return null;
       };
     }, engineWords);
     await clickLabFromAfar('probe-run', 'top');
@@ -124,6 +126,32 @@ describe('<init-lab> errors where the eye is', () => {
       };
     });
     expect(shown).toEqual({ role: 'alert', details: `Details (probe) ${engineWords}`, describedBy: 'probe-run-error' });
+  });
+});
+
+describe('<init-lab> comparison', () => {
+  it('trains two initializers on 200 images to the end, one table row each', async () => {
+    await page.setViewport(DESKTOP);
+    await fillLab('lab-train-limit', '200');
+    await fillLab('lab-epochs', '1');
+    await fillLab('lab-batch', '100');
+    for (const [i, init] of ['xavier-uniform', 'xavier-normal', 'he-uniform', 'he-normal', 'pytorch-default', 'normal:0,1', 'normal:0,0.01'].entries()) {
+      const want = init === 'xavier-uniform' || init === 'normal:0,1';
+      if ((await page.$eval(`init-lab >>> #lab-inits-${i}`, (el) => (el as HTMLInputElement).checked)) !== want) await page.locator(`init-lab >>> #lab-inits-${i}`).click();
+    }
+    const ended = page.evaluate(
+      () => new Promise<string>((resolve) => document.querySelector('init-lab')!.addEventListener('lab-end', (e) => resolve((e as CustomEvent<{ status: string }>).detail.status), { once: true })),
+    );
+    await page.locator('init-lab >>> #lab-start').click();
+    expect(await ended).toBe('finished');
+    const rows = await page.$$eval('init-lab >>> #lab-table tbody tr', (trs) => trs.map((tr) => [tr.getAttribute('data-init'), tr.children[3]?.textContent?.trim()]));
+    // Two steps of 100 and one epoch per initializer.
+    expect(rows).toEqual([
+      ['xavier-uniform', '1'],
+      ['normal:0,1', '1'],
+    ]);
+    expect(await page.$eval('init-lab >>> #lab-summary', (el) => el.textContent)).toMatch(/^Finished\. Test accuracy, best first: /);
+    expect(await page.$('init-lab >>> #lab-start-error')).toBeNull();
   });
 });
 

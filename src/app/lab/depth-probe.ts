@@ -41,23 +41,26 @@ export class DepthProbe {
     const parsed = parseProbeForm(this.text, [...this.chosen], this.host.shape());
     if (!parsed.ok) return this.host.report(parsed);
     const blocked = this.host.blocked();
-    if (blocked) return this.host.report({ field: 'probe-run', message: blocked });
+    if (blocked) return this.host.report({ field: 'probe-run', ...blocked });
     this.host.report(null);
     const { layers, inits, batch, seed } = parsed.value;
     this.running = true;
     this.host.requestUpdate();
-    try {
-      const results = await this.host.engine.probe(layers, inits, batch, seed);
+    const engine = this.host.engine;
+    const results = await engine.probe(layers, inits, batch, seed);
+    // Abandoned meanwhile: the element left the page, and nobody is there to tell.
+    if (!this.running) return;
+    this.running = false;
+    if (results) {
       this.results = results;
       this.layers = layers;
       this.host.announce<ProbeEndDetail>('probe-end', { layers, results });
-    } catch (error) {
-      const fault = { message: error instanceof Error ? error.message : String(error), field: fieldOf(error) };
+    } else {
+      // Refused or failed: the controller has put the reason in `error`, and the setting at fault in `errorFault`.
+      const fault = { message: engine.error ?? 'The engine did not answer.', ...engine.errorFault };
       this.host.report(engineError(fault, PROBE_FIELD_IDS, { id: 'probe-run', sentence: 'The depth probe failed; press Run probe to try again.' }));
-    } finally {
-      this.running = false;
-      this.host.requestUpdate();
     }
+    this.host.requestUpdate();
   }
 
   /** The worker is gone (the element left the page): a probe in flight will never answer. */
@@ -160,12 +163,6 @@ export class DepthProbe {
       </table>
     </lab-scroll>`;
   }
-}
-
-/** The setting an engine error names, carried as data by the error the controller rejects with (absent: none). */
-function fieldOf(error: unknown): string | null {
-  const field = error instanceof Error ? (error as Error & { field?: unknown }).field : undefined;
-  return typeof field === 'string' ? field : null;
 }
 
 function cell(value: number | undefined): string {

@@ -117,6 +117,7 @@ export const initLabStyles = css`
     gap: 0.35rem 1rem;
   }
   .check code {
+    white-space: nowrap;
     font-size: 0.75rem;
     opacity: 0.65;
   }

@@ -91,11 +91,12 @@ export class InitLab extends LitElement implements PanelHost {
     });
   }
 
-  blocked(): string | null {
-    if (this.engine.unsupported) return this.engine.unsupported;
-    if (this.engine.state === 'error' && !this.engine.ready) return `The engine could not start: ${this.engine.error ?? 'unknown error'}`;
-    if (!this.engine.ready) return 'The engine is still loading the MNIST data; try again in a moment.';
-    return null;
+  blocked(): Omit<FormError, 'field'> | null {
+    const engine = this.engine;
+    if (engine.ready) return null;
+    if (engine.state === 'no-data') return { message: 'The training data could not be loaded, so nothing can run; reload the page to try again.', detail: engine.error ?? undefined };
+    if (engine.state === 'error') return { message: 'The engine could not start; reload the page to try again.', detail: engine.unsupported ?? engine.error ?? undefined };
+    return { message: 'The engine is still loading the MNIST data; try again in a moment.' };
   }
 
   shape(): DataShape {
@@ -136,6 +137,7 @@ export class InitLab extends LitElement implements PanelHost {
   private statusText(): string {
     const engine = this.engine;
     if (engine.unsupported) return 'WebGPU is not available here.';
+    if (engine.state === 'no-data') return 'The training data could not be loaded.';
     if (!engine.ready) return engine.state === 'error' ? `The engine failed: ${engine.error ?? 'unknown error'}` : 'Loading the engine and the MNIST data…';
     const a = engine.adapter;
     const gpu = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'a GPU' : 'a GPU';

@@ -21,8 +21,8 @@ export interface PanelHost {
   requestUpdate(): void;
   /** Show a problem next to what caused it (null clears it); see InitLab.report. */
   report(error: FormError | null): void;
-  /** Why nothing can be sent to the engine right now (no WebGPU, dataset still loading), or null. */
-  blocked(): string | null;
+  /** Why nothing can be sent to the engine right now (dataset still loading or missing, engine down), or null. */
+  blocked(): Omit<FormError, 'field'> | null;
   /** The dataset's shape, once the engine has reported it. */
   shape(): DataShape;
   /** The problem shown now, if any. */

@@ -68,13 +68,15 @@ export class LabRuns {
     const parsed = parseLabForm(this.text, [...this.chosen], this.host.shape());
     if (!parsed.ok) return this.host.report(parsed);
     const blocked = this.host.blocked();
-    if (blocked) return this.host.report({ field: 'lab-start', message: blocked });
+    if (blocked) return this.host.report({ field: 'lab-start', ...blocked });
     this.host.report(null);
     const { recipe, inits } = parsed.value;
     this.runs = inits.map((init) => ({ init, losses: [], epochs: [] }));
     this.version++;
     this.status = 'running';
-    this.host.engine.lab(recipe, inits);
+    void this.host.engine.lab(recipe, inits).then((training) => {
+      if (!training) this.fail();
+    });
     this.host.announce('lab-start', { recipe, inits });
     this.host.requestUpdate();
   }
@@ -105,16 +107,22 @@ export class LabRuns {
         if (this.busy) this.end(this.status === 'stopping' ? 'stopped' : 'finished');
         break;
       case 'error':
-        // A reply to a request (the probe's) settles that request; one about the lab, or about the engine
-        // as a whole, ends a run in progress.
-        if (this.busy && event.id === undefined && (event.about === 'lab' || event.about === undefined)) {
-          this.end('failed');
-          this.host.report(engineError(event, LAB_FIELD_IDS, { id: 'lab-start', sentence: 'The comparison stopped because the engine failed; press Start comparison to try again.' }));
-        }
+        // A refused 'lab' request settles its promise (see start); a failure while the models train comes as
+        // news about the lab, and the worker dying as news about the engine.
+        if (event.id === undefined && (event.about === 'lab' || event.about === 'engine')) this.fail();
         break;
       default:
         break;
     }
+  }
+
+  /** The run in progress failed or was refused: said next to Start, or under the setting the engine named. */
+  private fail(): void {
+    if (!this.busy) return;
+    this.end('failed');
+    const engine = this.host.engine;
+    const fault = { message: engine.error ?? 'The engine did not answer.', ...engine.errorFault };
+    this.host.report(engineError(fault, LAB_FIELD_IDS, { id: 'lab-start', sentence: 'The comparison stopped because the engine failed; press Start comparison to try again.' }));
   }
 
   private end(status: LabEndDetail['status']): void {
