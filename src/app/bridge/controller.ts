@@ -127,6 +127,7 @@ export class EngineController implements ReactiveController {
     return this.ready || this.state === 'no-data';
   }
 
+  /** Lit: the host joined the page; joins the engine for `dataUrl` (or records why WebGPU cannot run here). */
   hostConnected(): void {
     this.unsupported = webgpuUnavailableReason();
     if (this.unsupported) {
@@ -137,6 +138,7 @@ export class EngineController implements ReactiveController {
     this.link = connect(new URL(this.options.dataUrl, document.baseURI).href, this.options.createWorker ?? defaultWorker, this.onEvent);
   }
 
+  /** Lit: the host left the page; leaves the engine, and settles every request still waiting (null or false). */
   hostDisconnected(): void {
     this.link?.release();
     this.link = null;
@@ -146,7 +148,10 @@ export class EngineController implements ReactiveController {
     this.settleAll();
   }
 
-  /** Trains a new model for `recipe` from scratch (replacing any run). Resolves true once it trains, false if refused. */
+  /**
+   * Trains a new model for `recipe` from scratch (replacing any run; the curves shown are cleared as it is
+   * sent). Resolves true once it trains, false if refused.
+   */
   start(recipe: Recipe, evalEachEpoch = true): Promise<boolean> {
     const id = requestId();
     this.reset(recipe, id);
