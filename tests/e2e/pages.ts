@@ -40,17 +40,21 @@ export function useSite(headers?: Record<string, string>): { readonly server: St
 
 export const SCREENSHOTS = fileURLToPath(new URL('../../results/screenshots/', import.meta.url));
 
-/** A page of the built site, 1280 px wide, with its console errors, page errors and failed requests collected. */
-export async function openPage(browser: Browser, url: string): Promise<{ page: Page; problems: PageProblems }> {
+/** The two windows the page is judged in: a laptop's and a phone's. */
+export const DESKTOP = { width: 1280, height: 800 };
+export const PHONE = { width: 390, height: 844, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
+
+/** A page of the built site (1280x800 unless `viewport` says otherwise), with its console errors, page errors and failed requests collected. */
+export async function openPage(browser: Browser, url: string, viewport: Parameters<Page['setViewport']>[0] = DESKTOP): Promise<{ page: Page; problems: PageProblems }> {
   const page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
+  await page.setViewport(viewport);
   const problems = collectProblems(page);
   await page.goto(url, { waitUntil: 'load' });
   return { page, problems };
 }
 
-/** Saves a screenshot as results/screenshots/<name>.png: the whole page, or only `element` (a selector). */
-export async function screenshot(page: Page, name: string, options: { element?: string } = {}): Promise<string> {
+/** Saves a screenshot as results/screenshots/<name>.png: the whole page, the window as it is (`viewport`), or only `element` (a selector). */
+export async function screenshot(page: Page, name: string, options: { element?: string; viewport?: boolean } = {}): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   const path = join(SCREENSHOTS, `${name}.png`);
   if (options.element) {
@@ -59,7 +63,7 @@ export async function screenshot(page: Page, name: string, options: { element?: 
     await element.scrollIntoView();
     await element.screenshot({ path });
   } else {
-    await page.screenshot({ path, fullPage: true });
+    await page.screenshot({ path, fullPage: !options.viewport });
   }
   return path;
 }
@@ -126,8 +130,18 @@ export async function waitForStep(page: Page, step: number, timeout = 120_000): 
   );
 }
 
+/** Opens <mlp-trainer>'s "More settings" when the setting `id` is behind it, as a person would click it. */
+export async function revealSetting(page: Page, id: string): Promise<void> {
+  const hidden = await page.$eval(`mlp-trainer >>> #${id}`, (el) => {
+    const details = el.closest('details');
+    return details !== null && !details.open;
+  });
+  if (hidden) await page.locator('mlp-trainer >>> details.more > summary').click();
+}
+
 /** Types into one of <mlp-trainer>'s settings as a person would (puppeteer's fill: clear, then type). */
 export async function fillSetting(page: Page, id: string, value: string): Promise<void> {
+  await revealSetting(page, id);
   await page.locator(`mlp-trainer >>> #${id}`).fill(value);
 }
 
@@ -136,6 +150,7 @@ export async function fillTinyRun(page: Page, o: { trainLimit: number; epochs: n
   await fillSetting(page, 'train-limit', String(o.trainLimit));
   await fillSetting(page, 'epochs', String(o.epochs));
   await fillSetting(page, 'batch', '100');
+  await revealSetting(page, 'eval-each-epoch');
   const checked = await page.$eval('mlp-trainer >>> #eval-each-epoch', (el) => (el as HTMLInputElement).checked);
   if (checked !== o.evalEachEpoch) await page.locator('mlp-trainer >>> #eval-each-epoch').click();
 }

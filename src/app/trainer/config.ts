@@ -2,16 +2,26 @@
  * The settings of a run as the user typed them (a Draft: text, so that nothing typed is lost while it is
  * wrong) and their conversion to a validated Recipe. Field keys are the element's attribute names, which are
  * also the ids of the form's inputs and the keys of the URL hash.
+ *
+ * A refusal is a FieldError: the field at fault, one short sentence that says what is allowed (shown next
+ * to the field) and the details (what was typed, the engine's own words) for those who open them. Fields are
+ * carried as data from validateRecipe's ConfigError, never read back out of message text.
  */
-import { ConfigError, RECIPES, validateRecipe, type Recipe, type RecipeName, type OptimizerName } from '../../train/recipe.ts';
+import { ConfigError, RECIPES, checkLearningRate, parseWidths, validateRecipe, type LrChange, type Recipe, type RecipeField, type RecipeName, type OptimizerName } from '../../train/recipe.ts';
 
 export const FIELDS = ['layers', 'init', 'bias-init', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'train-limit'] as const;
 export type Field = (typeof FIELDS)[number];
+
+/** The few settings people change, in the bar; the rest sit behind "More settings". */
+export const BAR_FIELDS: readonly Field[] = ['init', 'lr', 'epochs'];
+export const MORE_FIELDS: readonly Field[] = ['layers', 'bias-init', 'optimizer', 'batch', 'seed', 'train-limit'];
 
 export interface Draft {
   recipe: RecipeName;
   values: Record<Field, string>;
   evalEachEpoch: boolean;
+  /** Learning-rate changes made during the run the draft describes (from the link or recorded live). */
+  lrChanges: LrChange[];
 }
 
 export const FIELD_LABELS: Record<Field, string> = {
@@ -44,52 +54,89 @@ export function presetValues(name: RecipeName): Record<Field, string> {
   };
 }
 
-/** A wrong setting: which field, and a message that names it and says what is allowed. */
+export function presetDraft(name: RecipeName): Draft {
+  return { recipe: name, values: presetValues(name), evalEachEpoch: true, lrChanges: [] };
+}
+
+/** A wrong setting: which field, a short sentence saying what is allowed, and the details on demand. */
 export class FieldError extends Error {
-  constructor(readonly field: Field | null, message: string) {
+  constructor(
+    readonly field: Field | null,
+    message: string,
+    readonly detail: string = '',
+  ) {
     super(message);
     this.name = 'FieldError';
   }
 }
 
-/** validateRecipe names fields as Recipe keys ('biasInit', 'layers[2]'); map them back to the form's fields. */
-const RECIPE_KEY_TO_FIELD: Record<string, Field> = { biasInit: 'bias-init', trainLimit: 'train-limit' };
+const RECIPE_FIELDS: Partial<Record<RecipeField, Field>> = {
+  layers: 'layers',
+  init: 'init',
+  biasInit: 'bias-init',
+  optimizer: 'optimizer',
+  lr: 'lr',
+  lrChanges: 'lr',
+  batch: 'batch',
+  epochs: 'epochs',
+  seed: 'seed',
+  trainLimit: 'train-limit',
+};
 
-/** The form field for a name the engine or validateRecipe uses ('lr', 'biasInit', 'layers[2]', 'train-limit'). */
-export function toField(name: string): Field | null {
-  const key = /^([A-Za-z-]+)/.exec(name)?.[1] ?? '';
-  const field = RECIPE_KEY_TO_FIELD[key] ?? key;
-  return (FIELDS as readonly string[]).includes(field) ? (field as Field) : null;
+/** The form field a recipe setting is typed in (null for those the form has none for, such as beta1). */
+export function toField(name: RecipeField | string | null | undefined): Field | null {
+  return name ? (RECIPE_FIELDS[name as RecipeField] ?? null) : null;
+}
+
+/** What a field holds, quoted and cut short: a long paste is not echoed back whole. */
+export function quote(text: string, max = 40): string {
+  const oneLine = text.replace(/\s+/g, ' ').trim();
+  return `"${oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine}"`;
+}
+
+/** The short sentence for a setting and what it allows: "Learning rate: a number above 0 and at most 10." */
+export function allowedSentence(field: Field, allowed: string, index: number | null = null): string {
+  const which = field === 'layers' && index !== null ? ` (width ${index + 1})` : '';
+  const text = allowed.replace(/\.$/, '');
+  return `${FIELD_LABELS[field]}${which}: ${text}.`;
+}
+
+/** A ConfigError (from validateRecipe here, or from the engine across the worker) in the form's words. */
+export function fieldErrorFrom(fault: { message: string; field?: string | null; allowed?: string | null; index?: number | null }, values: Partial<Record<Field, string>> = {}): FieldError {
+  const field = toField(fault.field);
+  if (!field) return new FieldError(null, fault.message);
+  const value = values[field];
+  const typed = value !== undefined ? `You typed ${quote(value)}. ` : '';
+  const short = fault.allowed ? allowedSentence(field, fault.allowed, fault.index ?? null) : `${FIELD_LABELS[field]}: ${fault.message}`;
+  return new FieldError(field, short, `${typed}${fault.message.replace(/\.?$/, '.')}`);
 }
 
 /** Numbers as typed; empty or non-numeric text becomes NaN, which validateRecipe rejects by name. */
 const toNumber = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text.trim()));
 
-/** Rewrites validateRecipe's "lr is NaN; allowed: ..." in the form's words, quoting what was typed. */
-function explain(field: Field | null, message: string, values: Record<Field, string>): string {
-  if (!field) return message;
-  const label = FIELD_LABELS[field];
-  const allowed = /; allowed: (.*)$/s.exec(message)?.[1];
-  if (allowed) {
-    const item = /^layers\[(\d+)\]/.exec(message);
-    const what = item ? `width number ${Number(item[1]) + 1} of "${values[field]}"` : `"${values[field]}"`;
-    return `${label} (${field}): ${what} is not allowed; use ${allowed}.`;
-  }
-  const detail = message.replace(/^[A-Za-z]+:\s*/, '');
-  return `${label} (${field}): ${detail}`;
-}
-
+/** What the loaded dataset fixes about a run: the first and last widths, and how many images there are. */
 export interface DatasetShape {
   inputs: number;
   classes: number;
+  train: number;
 }
 
 /** The draft as a Recipe, or a FieldError naming the first wrong field. */
 export function draftToRecipe(draft: Draft, dataset?: DatasetShape | null): Recipe {
   const v = draft.values;
+  const refuse = (error: unknown): never => {
+    if (error instanceof ConfigError) throw fieldErrorFrom(error, v);
+    throw error;
+  };
+  let layers: number[] = [];
+  try {
+    layers = parseWidths(v.layers);
+  } catch (error) {
+    refuse(error);
+  }
   const recipe: Recipe = {
     ...RECIPES[draft.recipe],
-    layers: v.layers.split(/[\s,]+/).filter((s) => s !== '').map(toNumber),
+    layers,
     init: v.init.trim(),
     biasInit: v['bias-init'].trim(),
     optimizer: v.optimizer.trim().toLowerCase() as OptimizerName,
@@ -98,32 +145,44 @@ export function draftToRecipe(draft: Draft, dataset?: DatasetShape | null): Reci
     epochs: toNumber(v.epochs),
     seed: toNumber(v.seed),
     trainLimit: toNumber(v['train-limit']),
+    ...(draft.lrChanges.length > 0 ? { lrChanges: draft.lrChanges } : {}),
   };
   try {
     validateRecipe(recipe);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    const field = toField(error.message);
-    throw new FieldError(field, explain(field, error.message, v));
+    refuse(error);
   }
-  if (dataset) {
-    const first = recipe.layers[0];
-    const last = recipe.layers[recipe.layers.length - 1];
-    if (first !== dataset.inputs || last !== dataset.classes) {
+  if (dataset) checkAgainstDataset(recipe, dataset, v);
+  return recipe;
+}
+
+/** The widths and the batch must fit the loaded data: said here, by field, before the engine is asked. */
+function checkAgainstDataset(recipe: Recipe, dataset: DatasetShape, v: Record<Field, string>): void {
+  const first = recipe.layers[0];
+  const last = recipe.layers[recipe.layers.length - 1];
+  if (first !== dataset.inputs || last !== dataset.classes) {
+    const allowed = `the first width must be ${dataset.inputs} (pixels per image) and the last ${dataset.classes} (classes), e.g. ${dataset.inputs},256,256,${dataset.classes}`;
+    throw new FieldError('layers', allowedSentence('layers', allowed), `You typed ${quote(v.layers)}.`);
+  }
+  const images = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train) : dataset.train;
+  if (recipe.batch > images) {
+    if (recipe.trainLimit > 0 && recipe.trainLimit < dataset.train) {
       throw new FieldError(
-        'layers',
-        `${FIELD_LABELS.layers} (layers): "${v.layers}" does not fit the data; the first width must be ${dataset.inputs} (pixels per image) and the last ${dataset.classes} (classes), e.g. ${dataset.inputs},256,256,${dataset.classes}.`,
+        'train-limit',
+        allowedSentence('train-limit', `at least the batch size (${recipe.batch}), or 0 for all ${dataset.train.toLocaleString('en-US')}`),
+        `You typed ${quote(v['train-limit'])}: an epoch would have no full batch of ${recipe.batch}.`,
       );
     }
+    throw new FieldError('batch', allowedSentence('batch', `at most the ${images.toLocaleString('en-US')} training images`), `You typed ${quote(v.batch)}.`);
   }
-  return recipe;
 }
 
 /** Parses just the learning rate (for changing it during a run). */
 export function parseLearningRate(text: string): number {
-  const lr = toNumber(text);
-  if (!(Number.isFinite(lr) && lr > 0 && lr <= 1e3)) {
-    throw new FieldError('lr', `${FIELD_LABELS.lr} (lr): "${text}" is not allowed; use a number above 0 and at most 1000.`);
+  try {
+    return checkLearningRate(toNumber(text));
+  } catch (error) {
+    if (error instanceof ConfigError) throw fieldErrorFrom(error, { lr: text });
+    throw error;
   }
-  return lr;
 }

@@ -1,23 +1,24 @@
 /**
  * <mlp-trainer>: trains a multilayer perceptron on MNIST in the page, through the engine's worker, and shows
  * what the lesson is about: whether (and how fast) the network learns, what it gets wrong, and what it makes
- * of a digit drawn by hand.
+ * of a digit drawn by hand. Earlier runs stay on the charts, faded, so that runs can be compared.
  */
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { Recipe } from '../../train/recipe.ts';
-import { FieldError, parseLearningRate, presetValues, toField, type Field } from './config.ts';
-import { renderConfigForm } from './config-form.ts';
-import { EngineController, type ControllerOptions, type LossPoint } from '../bridge/controller.ts';
-import { DrawPadController } from '../widgets/draw-pad.ts';
+import type { Recipe, RecipeName } from '../../train/recipe.ts';
+import { FieldError, fieldErrorFrom, parseLearningRate, presetDraft, type Field } from './config.ts';
+import { EngineController, type ControllerOptions } from '../bridge/controller.ts';
+import { type DigitPad, type TestDigitProvider } from '../widgets/digit-pad.ts';
+import '../widgets/digit-pad.ts';
 import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventName } from './events.ts';
-import type { Series } from '../widgets/line-chart.ts';
-import { memo } from '../widgets/memo.ts';
 import { MAX_DATASET_BYTES, type EngineEvent, type Evaluation, type RunState } from '../../engine/protocol.ts';
+import { describeDataProblem } from './data-problem.ts';
+import { RunHistory } from './run-history.ts';
 import { SettingsController } from './settings.ts';
-import { renderDataset, renderDeviceLost, renderPad, renderRunButtons, renderWeights } from './tools-view.ts';
+import { renderSettingsBar } from './settings-bar.ts';
+import { renderDataset, renderDeviceLost, renderWeights, type ImportOutcome } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
-import { describeEngine, renderCharts, renderEvaluation, renderProgress } from './trainer-views.ts';
+import { describeEngine, renderCharts, renderEvaluation, renderStatus } from './trainer-views.ts';
 import { WeightFileError, downloadBytes, readWeightFile } from './weights-io.ts';
 
 export type { TrainStartDetail, ProgressDetail, EpochEndDetail, TrainEndDetail, ErrorDetail, MlpTrainerEventMap } from './events.ts';
@@ -28,7 +29,8 @@ const onUnlessFalse = { fromAttribute: (value: string | null) => value === null 
 const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'trainLimit', 'evalEachEpoch'] as const;
 
 /**
- * Trains an MLP on MNIST with WebGPU: settings, run controls, live loss and accuracy charts, the test-set
+ * Trains an MLP on MNIST with WebGPU: a settings bar, run controls, live loss and accuracy charts that keep
+ * earlier runs for comparison (with learning-rate changes, pauses and imports marked), the test-set
  * evaluation (a random digit, the misclassified ones, the confusion matrix), a drawing pad classified live,
  * safetensors weight export/import, and training on one's own IDX dataset (four files picked from disk, such
  * as Fashion-MNIST's). Explicit attributes override the `recipe` preset.
@@ -39,17 +41,17 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @fires train-end - A run finished or was stopped; detail: { state: 'finished' | 'stopped', evaluation?: Evaluation }.
  * @fires error - A setting or file was refused, or the engine failed; detail: { message, field? }. The element stays usable.
  *
- * @csspart controls - The settings form with the run buttons.
- * @csspart settings - The fieldset of settings; each setting is a `field` with an `input`.
+ * @csspart controls - The settings bar with the run buttons; `settings` is the fieldset behind "More settings".
+ * @csspart field - Each setting; `input` its input; `field-error` the sentence under a refused one.
  * @csspart toolbar - The row of run buttons.
- * @csspart button - Every button; each also has its own part: start, pause, stop, step, export, clear, recover.
- * @csspart progress - The progress region; progress-bar and progress-text inside it.
+ * @csspart button - Every button; each also has its own part: start, pause, stop, step, full-recipe, clear-runs, export, fine-tune, start-over, clear, recover.
+ * @csspart progress - The sticky status strip; progress-bar and progress-text inside it.
  * @csspart charts - The two charts; each is a `card` holding a `chart`.
  * @csspart evaluation - The test digit (`digit`), the confusion matrix and the `misclassified` grid.
- * @csspart pad - The drawing pad and its `probabilities`.
+ * @csspart pad - The drawing pad's card; its <mlp-digit-pad> exports canvas, probabilities, prediction and test.
  * @csspart weights - Weight export and import.
  * @csspart dataset - The current dataset and the file input (#dataset-files) for one's own.
- * @csspart error - The error alert, and (also part device-lost) the lost-GPU alert with its Resume button. notice: a message about settings that could not be used. unsupported: the no-WebGPU alert.
+ * @csspart error - An error alert; also device-lost (the lost-GPU alert with its Resume button). notice: settings that could not be used.
  * @cssprop --mlp-accent - Buttons, lines, focus rings, correct cells (default #0b63ce).
  * @cssprop --mlp-background - Background (default white).
  * @cssprop --mlp-foreground - Text and axes (default #1d1d1f).
@@ -57,14 +59,15 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @cssprop --mlp-surface - Card background. --mlp-border: borders. --mlp-danger: errors and wrong cells (default #dc2626).
  * @cssprop --mlp-font - Font family (default the system UI font).
  * @cssprop --mlp-radius - Corner radius (default 6px). --mlp-gap: space between regions (default 1rem).
- * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: chart height (default 220px).
+ * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: chart height (default 240px).
+ * @cssprop --mlp-sticky-top - Where the status strip sticks while the page scrolls (default 0).
  */
 @customElement('mlp-trainer')
 export class MlpTrainer extends LitElement {
   static override styles = trainerStyles;
 
-  /** Preset the settings start from: "mlp" or "deep". */
-  @property() recipe = 'mlp';
+  /** Preset the settings start from: "quick" (300 steps), "mlp" (the lesson) or "deep". */
+  @property() recipe = 'quick';
   /** Comma-separated widths, input first, e.g. "784,256,256,10". */
   @property() layers?: string;
   /** Weight initializer: a name (xavier-uniform, he-normal, ...) or a form such as "normal:0,0.01". */
@@ -85,16 +88,21 @@ export class MlpTrainer extends LitElement {
   /** Read the settings from location.hash at start and write them back on every change. */
   @property({ type: Boolean, attribute: 'sync-hash' }) syncHash = false;
 
-  /** A refusal made here (a setting, a file) or an import failure, shown until fixed or superseded. */
-  @state() private localError: { message: string; field: Field | null } | null = null;
-  @state() private probabilities: number[] | null = null;
+  /** A refusal made here (a setting, a file) or an engine error about a setting, shown until fixed or superseded. */
+  @state() private fault: FieldError | null = null;
   @state() private hasModel = false;
+  @state() private moreOpen = false;
+  @state() private importOutcome: ImportOutcome | null = null;
   /** The engine is reading the user's dataset files, until it answers. */
   @state() private loadingDataset = false;
+  /** The learning-rate field's text while a run is going (it changes the run's rate, not the settings' start rate). */
+  @state() private liveLr: string | null = null;
 
   private readonly engineOptions: ControllerOptions = { dataUrl: 'mnist/', onEvent: (event) => this.onEngineEvent(event) };
-  /** The engine bridge; its fields (losses, evaluations, progress, ...) are the run's live state. */
+  /** The engine bridge; its fields (progress, evaluations, state, ...) are the run's live state. */
   readonly controller = new EngineController(this, this.engineOptions);
+  /** Every run made here, the current one and the earlier ones kept for comparison. */
+  readonly history = new RunHistory();
   private readonly settings = new SettingsController(this, {
     preset: () => this.recipe,
     evalEachEpoch: () => this.evalEachEpoch,
@@ -103,10 +111,9 @@ export class MlpTrainer extends LitElement {
     getAttribute: (name) => this.getAttribute(name),
     dataset: () => {
       const d = this.controller.dataset;
-      return d ? { inputs: d.rows * d.cols, classes: d.classes } : null;
+      return d ? { inputs: d.rows * d.cols, classes: d.classes, train: d.train } : null;
     },
   });
-  private readonly pad = new DrawPadController(this, (image) => this.classify(image));
   private readonly mapper = new EngineEventMapper({
     emit: (type, detail) => this.emit(type, detail),
     recipe: () => this.controller.recipe,
@@ -114,14 +121,8 @@ export class MlpTrainer extends LitElement {
     latestEvaluation: () => this.latestEvaluation,
   });
   private runEvaluatesEachEpoch = true;
-  /** The name of the weight file the engine is reading, until it answers. */
-  private importing: string | null = null;
-  private predictionRound = 0;
-  private readonly lossSeries = memo((points: LossPoint[], _length: number): Series => [points.map((p) => p.epoch), points.map((p) => p.loss)]);
-  private readonly accuracySeries = memo((evaluations: Evaluation[]): Series => {
-    const sorted = [...evaluations].sort((a, b) => a.epoch - b.epoch);
-    return [sorted.map((e) => e.epoch), sorted.map((e) => e.accuracy * 100)];
-  });
+  /** The state the engine was in before its latest report, to mark pauses on the loss curve. */
+  private lastState: RunState = 'loading';
 
   /** The run state, also reflected as the `state` attribute. */
   get state(): RunState {
@@ -133,62 +134,80 @@ export class MlpTrainer extends LitElement {
     super.connectedCallback();
   }
 
-  /** Starts a new run with the form's settings; false (and a message) when a setting is wrong. */
+  /** Starts a new run with the settings shown; false (and a message by the field at fault) when one is wrong. */
   start(): boolean {
     const recipe = this.checkedRecipe();
     if (!recipe) return false;
-    this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
-    this.hasModel = false;
-    this.mapper.newRun();
-    this.reconnectIfLost();
-    this.controller.start(recipe, this.runEvaluatesEachEpoch);
+    this.beginRun(recipe);
+    void this.controller.start(recipe, this.runEvaluatesEachEpoch);
     return true;
   }
 
   /** After a lost GPU device: continue the run from the engine's checkpoint on a new device (it arrives paused). */
   recover(): void {
-    this.controller.recover();
+    void this.controller.recover();
     this.requestUpdate();
   }
 
   pause(): void {
-    this.controller.pause();
+    void this.controller.pause();
   }
 
   resume(): void {
-    this.controller.resume();
+    void this.controller.resume();
   }
 
   stop(): void {
-    this.controller.stop();
+    void this.controller.stop();
   }
 
   /** One training step (a new run first unless one is paused); false when a setting is wrong. */
   step(): boolean {
     const recipe = this.checkedRecipe();
     if (!recipe) return false;
-    if (this.state !== 'paused') {
-      this.mapper.newRun();
-      this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
-    }
+    if (this.state !== 'paused') this.beginRun(recipe);
     this.reconnectIfLost();
-    this.controller.step(recipe);
+    void this.controller.step(recipe);
     return true;
   }
 
-  /** A new run needs a live device: after a loss, get a new one first (the worker handles commands in order). */
-  private reconnectIfLost(): void {
-    if (this.controller.deviceLost) this.controller.recover();
+  /** Trains the imported weights with the settings shown (their widths are the file's). */
+  fineTune(): boolean {
+    const recipe = this.checkedRecipe();
+    if (!recipe) return false;
+    this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
+    this.mapper.newRun();
+    this.history.adopt(recipe);
+    this.importOutcome = null;
+    void this.controller.fineTune(recipe, this.runEvaluatesEachEpoch);
+    return true;
   }
 
-  /** The form's settings as a Recipe; throws a FieldError naming the first wrong one. */
+  /** The settings shown as a Recipe; throws a FieldError naming the first wrong one. */
   toRecipe(): Recipe {
     return this.settings.recipe();
   }
 
+  private beginRun(recipe: Recipe): void {
+    // The settings are locked while a run goes: the charts get the room (on a phone, the whole screen).
+    this.moreOpen = false;
+    this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
+    this.hasModel = false;
+    this.importOutcome = null;
+    this.liveLr = null;
+    this.mapper.newRun();
+    this.history.begin(recipe);
+    this.padElement?.clear();
+    this.reconnectIfLost();
+  }
+
+  /** A new run needs a live device: after a loss, get a new one first (the worker handles commands in order). */
+  private reconnectIfLost(): void {
+    if (this.controller.deviceLost) void this.controller.recover();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (!this.hasUpdated || CONFIG_PROPERTIES.some((p) => changed.has(p))) this.settings.reset(!this.hasUpdated);
-    this.pad.enabled = this.hasModel && this.controller.ready && !this.controller.deviceLost;
   }
 
   protected override updated(): void {
@@ -198,66 +217,101 @@ export class MlpTrainer extends LitElement {
   override render() {
     const c = this.controller;
     if (c.unsupported) {
-      const title = html`<strong>WebGPU is not available here, so this trainer cannot run.</strong>`;
-      return html`<div id="unsupported" class="alert" role="alert" part="unsupported">${title} ${c.unsupported}</div>`;
+      // Loaded only here (import() is cached): pages that can train never download the offline view.
+      void import('./offline-demo.ts');
+      return html`<mlp-offline-demo id="unsupported" part="unsupported" .reason=${c.unsupported} data-url=${this.dataUrl}></mlp-offline-demo>`;
     }
     const active = c.state === 'running' || c.state === 'paused';
-    const canRun = c.ready && c.state !== 'running';
     const lost = c.deviceLost;
-    // A lost device has its own alert (with the way out); the error region does not repeat its message.
-    const errorMessage = this.localError?.message ?? (lost && c.error === lost.message ? null : c.error);
-    const invalid = this.localError ? this.localError.field : c.error ? toField(c.errorField ?? '') : null;
     const classes = c.dataset?.classes ?? 10;
     const notice = this.settings.notice;
     return html`
       <div class="layout">
         ${notice ? html`<p class="notice" role="status" part="notice">${notice}</p>` : nothing}
-        <form part="controls" @submit=${this.onSubmit} novalidate>
-          ${renderConfigForm({
+        <form class="bar" part="controls" @submit=${this.onSubmit} novalidate aria-label="Settings and run controls">
+          ${renderSettingsBar({
             draft: this.settings.draft,
-            invalid,
-            running: active,
-            onField: (field, value) => this.followUp(this.settings.setField(field, value)),
-            onRecipe: (name) => this.followUp(this.settings.set({ ...this.settings.draft, recipe: name, values: presetValues(name) })),
-            onEvalEachEpoch: (value) => this.followUp(this.settings.set({ ...this.settings.draft, evalEachEpoch: value })),
-            onCommit: (field, value) => this.onCommit(field, value),
-          })}
-          ${renderRunButtons({
+            fault: this.fault,
             state: c.state,
-            canRun,
-            summary: describeEngine(c.dataset, c.adapter),
+            canRun: c.ready && c.state !== 'running',
+            moreOpen: this.moreOpen,
+            liveLr: this.liveLr,
+            onField: (field, value) => {
+              if (field === 'lr' && active) this.liveLr = value;
+              else this.followUp(this.settings.setField(field, value));
+            },
+            onCommit: (field, value) => this.onCommit(field, value),
+            onPreset: (name) => this.choosePreset(name),
+            onEvalEachEpoch: (value) => this.followUp(this.settings.set({ ...this.settings.draft, evalEachEpoch: value })),
+            onMoreToggle: (open) => (this.moreOpen = open),
             onPauseResume: () => (c.state === 'paused' ? this.resume() : this.pause()),
             onStop: () => this.stop(),
             onStep: () => this.step(),
           })}
         </form>
-        ${lost ? renderDeviceLost(lost, () => this.recover()) : nothing}
-        ${errorMessage ? html`<div id="error" class="alert" role="alert" part="error">${errorMessage}</div>` : nothing}
-        ${renderProgress({ state: c.state, progress: c.progress, stepsTotal: c.stepsTotal, batch: c.recipe?.batch ?? 0 })}
-        ${renderCharts({
-          loss: this.lossSeries(c.losses, c.losses.length),
-          lastLoss: c.losses[c.losses.length - 1],
-          lastEpoch: c.epochs[c.epochs.length - 1],
-          accuracy: this.accuracySeries(c.evaluations),
-          lastEvaluation: this.latestEvaluation,
+        ${renderStatus({
+          state: c.state,
+          progress: active || c.state === 'finished' || c.state === 'stopped' ? c.progress : null,
+          stepsTotal: c.stepsTotal,
+          batch: c.recipe?.batch ?? 0,
+          error: this.statusError(),
+          summary: describeEngine(c.dataset, c.adapter),
         })}
+        ${lost ? renderDeviceLost(lost, () => this.recover()) : nothing}
+        <div class="stage">
+          ${renderCharts({
+            history: this.history,
+            accent: getComputedStyle(this).getPropertyValue('--mlp-accent').trim() || '#0b63ce',
+            lastEpoch: c.epochs[c.epochs.length - 1],
+            stepsPerEpoch: c.progress?.stepsPerEpoch ?? 0,
+            lastEvaluation: this.latestEvaluation,
+            onClearEarlier: () => {
+              this.history.clearEarlier();
+              this.requestUpdate();
+            },
+          })}
+          <section class="card pad-card" part="pad" aria-labelledby="pad-title">
+            <h2 id="pad-title">Draw a digit</h2>
+            <mlp-digit-pad
+              id="pad"
+              exportparts="canvas, probabilities, prediction, test"
+              .classify=${this.classifyImage}
+              .testDigit=${this.testDigit}
+              test-count=${c.dataset?.test ?? 0}
+              classes=${classes}
+              ?enabled=${this.hasModel && c.ready && !c.deviceLost}
+              disabled-hint="Train at least one step (or import weights) to try your own digits."
+            ></mlp-digit-pad>
+          </section>
+        </div>
         ${renderEvaluation(this.latestEvaluation, classes)}
         <div class="bottom">
-          ${renderPad(this.pad, this.probabilities, classes)}
           ${renderWeights({
-            canExport: this.hasModel && !this.controller.deviceLost,
+            canExport: this.hasModel && !c.deviceLost,
             canImport: c.ready && c.state !== 'running',
+            outcome: this.importOutcome,
+            offerNext: c.state === 'imported',
             onExport: () => void this.exportWeights(),
             onImport: (file) => void this.importWeights(file),
+            onFineTune: () => this.fineTune(),
+            onStartOver: () => this.start(),
           })}
           ${renderDataset({
             dataset: c.dataset,
-            canLoad: c.ready && c.state !== 'running' && !this.loadingDataset,
+            canLoad: c.gpuReady && c.state !== 'running' && !this.loadingDataset,
             onLoad: (files) => void this.loadDataset(files),
           })}
         </div>
       </div>
     `;
+  }
+
+  /** The error the status strip shows: the engine's, unless it belongs next to a field or has its own alert. */
+  private statusError(): string | null {
+    const c = this.controller;
+    if (this.fault) return this.fault.field ? null : this.fault.message;
+    if (!c.error || (c.deviceLost && c.error === c.deviceLost.message)) return null;
+    return c.errorSource ? describeDataProblem(c.errorSource, this.dataUrl, c.error) : c.error;
   }
 
   private get latestEvaluation(): Evaluation | undefined {
@@ -270,24 +324,35 @@ export class MlpTrainer extends LitElement {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    if (event.type === 'progress' || event.type === 'weights-imported') this.hasModel = true;
-    if (event.type === 'weights-imported') this.importing = null;
-    if (event.type === 'error') {
-      // The engine's reasons for refusing a file are about its bytes: say which file they were about.
-      this.localError = this.importing
-        ? { message: `Could not import "${this.importing}": ${event.message}`, field: null }
-        : this.loadingDataset
-          ? { message: `Could not load the dataset (the current one is kept): ${event.message}`, field: null }
-          : null;
-      this.importing = null;
-      this.loadingDataset = false;
-    }
-    if (event.type === 'ready') {
-      // A new dataset: the model trained on the old one is gone.
-      this.loadingDataset = false;
-      this.hasModel = false;
-      this.probabilities = null;
-      this.localError = null;
+    switch (event.type) {
+      case 'progress': {
+        this.hasModel = true;
+        const p = event.progress;
+        this.history.addLosses(p.step - p.losses.length + 1, p.losses);
+        break;
+      }
+      case 'evaluation':
+        this.history.addAccuracy(event.evaluation.epoch * (this.controller.progress?.stepsPerEpoch ?? 0), event.evaluation.accuracy * 100);
+        break;
+      case 'state':
+        if (event.state === 'paused' && this.lastState === 'running') this.history.mark(this.controller.progress?.step ?? 0, 'pause', 'paused');
+        this.lastState = event.state;
+        break;
+      case 'error':
+        // An engine error about a setting goes next to that setting, in the form's words.
+        this.fault = event.field ? fieldErrorFrom({ message: event.message, field: event.field, allowed: event.allowed, index: event.index }, this.settings.draft.values) : null;
+        if (this.fault?.field) void this.revealField(this.fault.field);
+        this.loadingDataset = false;
+        break;
+      case 'ready':
+        // A new dataset: the model trained on the old one is gone.
+        this.loadingDataset = false;
+        this.hasModel = false;
+        this.padElement?.clear();
+        this.fault = null;
+        break;
+      default:
+        break;
     }
     this.mapper.handle(event);
   }
@@ -296,40 +361,68 @@ export class MlpTrainer extends LitElement {
   private checkedRecipe(): Recipe | null {
     try {
       const recipe = this.settings.recipe();
-      this.localError = null;
+      this.fault = null;
       this.settings.writeHash();
       return recipe;
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;
-      this.refuse(error.message, error.field);
+      this.refuse(error);
       return null;
     }
   }
 
-  private refuse(message: string, field: Field | null): void {
+  private refuse(error: FieldError): void {
+    const again = this.fault?.message === error.message;
+    this.fault = error;
+    if (error.field) void this.revealField(error.field);
     // A change event and the submit that follows it can refuse the same thing twice: tell listeners once.
-    if (this.localError?.message === message) return;
-    this.localError = { message, field };
-    this.emit('error', field ? { message, field } : { message });
+    if (!again) this.emit('error', error.field ? { message: error.message, field: error.field } : { message: error.message });
+  }
+
+  /** Opens "More settings" if the field is in it, then focuses the field and brings it (and its message) into view. */
+  private async revealField(field: Field): Promise<void> {
+    const input = () => this.renderRoot.querySelector<HTMLElement>(`#${field}`);
+    if (input()?.closest('details')) this.moreOpen = true;
+    await this.updateComplete;
+    const target = input();
+    if (!target) return;
+    target.focus({ preventScroll: true });
+    (target.closest('.field') ?? target).scrollIntoView({ block: 'nearest', inline: 'nearest' });
   }
 
   /** A refusal on screen follows the edits: it goes once they are fixed, and otherwise says what is wrong now. */
   private followUp(problem: FieldError | null): void {
-    if (this.localError?.field) this.localError = problem ? { message: problem.message, field: problem.field } : null;
+    if (this.fault?.field) this.fault = problem;
+  }
+
+  private choosePreset(name: RecipeName): void {
+    this.followUp(this.settings.set(presetDraft(name)));
   }
 
   private onCommit(field: Field, value: string): void {
     if (field === 'lr' && (this.state === 'running' || this.state === 'paused')) {
-      try {
-        this.controller.setLearningRate(parseLearningRate(value));
-        this.localError = null;
-      } catch (error) {
-        if (!(error instanceof FieldError)) throw error;
-        this.refuse(error.message, 'lr');
-      }
+      void this.changeLearningRate(value);
       return;
     }
     this.checkedRecipe();
+  }
+
+  /** A new rate for the run in progress, from the next step: marked on the curve and recorded in the link. */
+  private async changeLearningRate(text: string): Promise<void> {
+    let lr: number;
+    try {
+      lr = parseLearningRate(text);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      this.refuse(error);
+      return;
+    }
+    this.fault = null;
+    const change = await this.controller.setLearningRate(lr);
+    if (!change) return;
+    this.liveLr = String(change.lr);
+    this.history.mark(change.step, 'lr', `lr ${change.lr}`);
+    this.settings.recordLrChange(change);
   }
 
   private readonly onSubmit = (event: Event): void => {
@@ -338,59 +431,71 @@ export class MlpTrainer extends LitElement {
   };
 
   private async exportWeights(): Promise<void> {
-    const bytes = await this.controller.exportWeights();
-    downloadBytes(bytes, `mlp-${(this.controller.recipe?.layers ?? []).join('-')}.safetensors`);
+    const file = await this.controller.exportWeights();
+    if (file) downloadBytes(file.bytes, file.filename);
   }
 
+  /** Reads a weight file and asks the engine to load it beside the current model; a refusal changes nothing. */
   private async importWeights(file: File): Promise<void> {
     let weights;
     try {
       weights = await readWeightFile(file);
     } catch (error) {
       if (!(error instanceof WeightFileError)) throw error;
-      this.refuse(error.message, null);
+      this.importOutcome = { kind: 'refused', message: error.message };
       return;
     }
-    // Files this element exported name their widths: adopt them, so that importing one just works.
-    if (weights.layers) this.followUp(this.settings.setField('layers', weights.layers));
-    const recipe = this.checkedRecipe();
-    if (!recipe) return;
-    this.hasModel = false;
-    this.importing = weights.name;
-    this.controller.importWeights(weights.bytes, recipe);
+    this.importOutcome = { kind: 'reading', name: weights.name };
+    const result = await this.controller.importWeights(weights.bytes, weights.name);
+    if (!result) {
+      this.importOutcome = { kind: 'refused', message: `Could not import ${weights.name}: ${this.controller.error}` };
+      return;
+    }
+    const { evaluation, layers } = result;
+    this.importOutcome = { kind: 'loaded', name: weights.name, layers, accuracy: evaluation.accuracy, correct: evaluation.correct, count: evaluation.count };
+    this.hasModel = true;
+    this.liveLr = null;
+    this.padElement?.clear();
+    this.history.begin(null, weights.name);
+    this.history.mark(0, 'import', `imported ${weights.name}`);
+    this.history.addAccuracy(0, evaluation.accuracy * 100);
+    // The model is the file's: its widths become the setting, so that Fine-tune trains exactly it.
+    this.settings.forgetLrChanges();
+    this.followUp(this.settings.setField('layers', layers.join(',')));
   }
 
   /** Reads the picked IDX files (refusing more than 256 MB before reading a byte) and hands them to the engine. */
   private async loadDataset(files: File[]): Promise<void> {
     const total = files.reduce((sum, file) => sum + file.size, 0);
     if (total > MAX_DATASET_BYTES) {
-      this.refuse(`The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).`, null);
+      this.refuse(new FieldError(null, `The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).`));
       return;
     }
     this.loadingDataset = true;
     try {
       const named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
-      this.localError = null;
-      this.controller.loadDataset('your dataset', named);
+      this.fault = null;
+      await this.controller.loadDataset('your dataset', named);
     } catch (error) {
+      this.refuse(new FieldError(null, `Could not read the files picked: ${error instanceof Error ? error.message : String(error)}`));
+    } finally {
       this.loadingDataset = false;
-      this.refuse(`Could not read the files picked: ${error instanceof Error ? error.message : String(error)}`, null);
     }
   }
 
-  private async classify(image: Uint8Array | null): Promise<void> {
-    const round = ++this.predictionRound;
-    if (!image) {
-      this.probabilities = null;
-      return;
-    }
-    try {
-      const probabilities = await this.controller.predict(image);
-      if (round === this.predictionRound) this.probabilities = probabilities;
-    } catch {
-      // The engine's 'error' event carries the reason, and the error region shows it.
-    }
+  private get padElement(): DigitPad | null {
+    return this.renderRoot.querySelector('mlp-digit-pad');
   }
+
+  /** The pad's model is the engine's current one, on the GPU. */
+  private readonly classifyImage = (pixels: Uint8Array): Promise<number[] | null> => this.controller.predict(pixels);
+
+  /** Test digits for the pad's keyboard path come from the engine's copy of the test set. */
+  private readonly testDigit: TestDigitProvider = async (index) => {
+    const image = await this.controller.testImage(index);
+    if (!image) throw new Error(this.controller.error ?? 'the engine has no test set loaded');
+    return image;
+  };
 }
 
 declare global {

@@ -4,8 +4,8 @@
  * that a link reproduces a run. A bad hash or preset name becomes a notice, never a broken element.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Recipe } from '../../train/recipe.ts';
-import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetValues, type DatasetShape, type Draft, type Field } from './config.ts';
+import type { LrChange, Recipe } from '../../train/recipe.ts';
+import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetDraft, quote, type DatasetShape, type Draft, type Field } from './config.ts';
 import { draftToHash, hashToDraft } from './hash-state.ts';
 
 /** What the settings are made from: the element's attributes and the loaded dataset. */
@@ -22,7 +22,7 @@ export interface SettingsSource {
 }
 
 export class SettingsController implements ReactiveController {
-  draft: Draft = { recipe: 'mlp', values: presetValues('mlp'), evalEachEpoch: true };
+  draft: Draft = presetDraft('quick');
   /** A message about settings that could not be used (the link, the preset name); null when none. */
   notice: string | null = null;
 
@@ -63,8 +63,21 @@ export class SettingsController implements ReactiveController {
     return null;
   }
 
+  /** A field as typed. A new starting learning rate replaces the changes recorded for the last run. */
   setField(field: Field, value: string): FieldError | null {
-    return this.set({ ...this.draft, values: { ...this.draft.values, [field]: value } });
+    const lrChanges = field === 'lr' ? [] : this.draft.lrChanges;
+    return this.set({ ...this.draft, values: { ...this.draft.values, [field]: value }, lrChanges });
+  }
+
+  /** A learning-rate change the engine made during the run: recorded, so that the link replays the run. */
+  recordLrChange(change: LrChange): void {
+    const earlier = this.draft.lrChanges.filter((c) => c.step < change.step);
+    this.set({ ...this.draft, lrChanges: [...earlier, change] });
+  }
+
+  /** The run's own settings (a run started from elsewhere, or weights imported): the draft follows them. */
+  forgetLrChanges(): void {
+    if (this.draft.lrChanges.length > 0) this.set({ ...this.draft, lrChanges: [] });
   }
 
   writeHash(): void {
@@ -77,10 +90,10 @@ export class SettingsController implements ReactiveController {
 
   private fromAttributes(): Draft {
     const recipe = this.source.preset();
-    const name = isRecipeName(recipe) ? recipe : 'mlp';
-    this.notice = name === recipe ? null : `recipe "${recipe}" is not a preset (use mlp or deep); starting from mlp.`;
+    const name = isRecipeName(recipe) ? recipe : 'quick';
+    this.notice = name === recipe ? null : `recipe ${quote(recipe, 24)} is not a preset (use quick, mlp or deep); starting from quick.`;
     const explicit = this.source.explicit();
-    const values = presetValues(name);
+    const { values } = presetDraft(name);
     for (const field of FIELDS) {
       const value = explicit[field];
       if (value === undefined || value === null) continue;
@@ -88,17 +101,14 @@ export class SettingsController implements ReactiveController {
       const written = typeof value === 'number' && Number.isNaN(value) ? this.source.getAttribute(field) : null;
       values[field] = written ?? String(value);
     }
-    return { recipe: name, values, evalEachEpoch: this.source.evalEachEpoch() };
+    return { recipe: name, values, evalEachEpoch: this.source.evalEachEpoch(), lrChanges: [] };
   }
 
   private applyHash(hash: string): void {
-    const result = hashToDraft(hash, this.fromAttributes());
-    if (result.kind === 'ok') {
-      this.draft = result.draft;
-      this.notice = null;
-    } else if (result.kind === 'invalid') {
-      this.notice = `The settings in this page's address could not be used (${result.message}); using the defaults instead.`;
-    }
+    const reading = hashToDraft(hash, this.fromAttributes());
+    if (!reading) return;
+    this.draft = reading.draft;
+    this.notice = reading.problems.length === 0 ? null : `Some settings in this page's address could not be used, so their defaults apply: ${reading.problems.join('; ')}.`;
   }
 
   private readonly onHashChange = (): void => {

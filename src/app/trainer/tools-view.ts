@@ -1,40 +1,13 @@
 /**
- * The hands-on parts of <mlp-trainer>'s view, as template functions rendered into its shadow root: the run
- * buttons, the drawing pad with its probability bars, and weight export/import.
+ * The hands-on parts of <mlp-trainer>'s view, as template functions rendered into its shadow root: the
+ * lost-device alert, weight export/import (with what an import loaded, or why it was refused, right under
+ * it) and the dataset card.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { ref } from 'lit/directives/ref.js';
-import { PAD_SIZE, type DrawPadController } from '../widgets/draw-pad.ts';
 import type { EngineController } from '../bridge/controller.ts';
-import type { EngineEvent, RunState } from '../../engine/protocol.ts';
-import { renderProbabilities } from './trainer-views.ts';
+import type { EngineEvent } from '../../engine/protocol.ts';
 
-export interface RunButtonsView {
-  state: RunState;
-  /** The engine is ready and no run is going: Start and Step may be pressed. */
-  canRun: boolean;
-  /** The data set and adapter, shown beside the buttons. */
-  summary: string;
-  onPauseResume(): void;
-  onStop(): void;
-  onStep(): void;
-}
-
-/** Start is the form's submit button (Enter in a field starts too); the others act directly. */
-export function renderRunButtons(v: RunButtonsView): TemplateResult {
-  const active = v.state === 'running' || v.state === 'paused';
-  return html`
-    <div class="toolbar" part="toolbar">
-      <button id="start" type="submit" class="primary" part="button start" ?disabled=${!v.canRun}>Start</button>
-      <button id="pause" type="button" part="button pause" ?disabled=${!active} @click=${() => v.onPauseResume()}>
-        ${v.state === 'paused' ? 'Resume' : 'Pause'}
-      </button>
-      <button id="stop" type="button" part="button stop" ?disabled=${!active} @click=${() => v.onStop()}>Stop</button>
-      <button id="step" type="button" part="button step" ?disabled=${!v.canRun} @click=${() => v.onStep()}>Step</button>
-      <span class="hint">${v.summary}</span>
-    </div>
-  `;
-}
+const integer = new Intl.NumberFormat('en-US');
 
 /** The lost-device alert; it offers to resume only when the engine kept a checkpoint to resume from. */
 export function renderDeviceLost(lost: Extract<EngineEvent, { type: 'device-lost' }>, onRecover: () => void): TemplateResult {
@@ -48,42 +21,45 @@ export function renderDeviceLost(lost: Extract<EngineEvent, { type: 'device-lost
   `;
 }
 
-export function renderPad(pad: DrawPadController, probabilities: number[] | null, classes: number): TemplateResult {
-  return html`
-    <section class="card" part="pad" aria-labelledby="pad-title">
-      <h3 id="pad-title">Draw a digit</h3>
-      <div class="pad">
-        <div>
-          <canvas
-            id="draw-pad"
-            ${ref(pad.canvasRef)}
-            width=${PAD_SIZE}
-            height=${PAD_SIZE}
-            role="img"
-            aria-label="Drawing pad: draw a digit with a mouse, pen or finger; the model classifies it as you draw"
-            aria-disabled=${pad.enabled ? 'false' : 'true'}
-            aria-describedby="pad-hint"
-          ></canvas>
-          <div class="toolbar">
-            <button id="clear-pad" type="button" part="button clear" ?disabled=${!pad.hasInk} @click=${() => pad.clear()}>Clear</button>
-          </div>
-          <p id="pad-hint" class="hint">
-            ${pad.enabled
-              ? 'White on black, like MNIST: centred and scaled to 20×20 before the model sees it.'
-              : 'Train at least one step (or import weights) to try your own digits.'}
-          </p>
-        </div>
-        ${renderProbabilities(probabilities, classes)}
-      </div>
-    </section>
-  `;
-}
+/** What the last import did: a refusal (nothing changed) or the model loaded and what it scores. */
+export type ImportOutcome =
+  | { kind: 'reading'; name: string }
+  | { kind: 'refused'; message: string }
+  | { kind: 'loaded'; name: string; layers: number[]; accuracy: number; correct: number; count: number };
 
 export interface WeightsView {
   canExport: boolean;
   canImport: boolean;
+  outcome: ImportOutcome | null;
+  /** Fine-tune and Start over are offered while the imported model is the one loaded. */
+  offerNext: boolean;
   onExport(): void;
   onImport(file: File): void;
+  onFineTune(): void;
+  onStartOver(): void;
+}
+
+const percent2 = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
+
+function renderOutcome(v: WeightsView): TemplateResult | typeof nothing {
+  const o = v.outcome;
+  if (!o) return nothing;
+  if (o.kind === 'reading') return html`<p id="import-result" class="hint" role="status">Reading ${o.name}…</p>`;
+  if (o.kind === 'refused') {
+    return html`<div id="import-result" class="alert" role="alert" part="error">${o.message} Nothing was changed: the model you had is still loaded.</div>`;
+  }
+  return html`
+    <div id="import-result" class="ok" role="status" data-accuracy=${String(o.accuracy)}>
+      <p>Imported ${o.name} (${o.layers.join('-')}): ${percent2(o.accuracy)} on the ${integer.format(o.count)} test images.</p>
+      ${v.offerNext
+        ? html`<div class="toolbar">
+            <button id="fine-tune" type="button" class="primary" part="button fine-tune" @click=${() => v.onFineTune()}>Fine-tune these weights</button>
+            <button id="start-over" type="button" part="button start-over" @click=${() => v.onStartOver()}>Start over from new weights</button>
+          </div>
+          <p class="hint">Fine-tune trains them with the settings above (epochs, learning rate, ...); Start over trains a new model from scratch.</p>`
+        : nothing}
+    </div>
+  `;
 }
 
 export function renderWeights(v: WeightsView): TemplateResult {
@@ -95,15 +71,17 @@ export function renderWeights(v: WeightsView): TemplateResult {
   };
   return html`
     <section class="card" part="weights" aria-labelledby="weights-title">
-      <h3 id="weights-title">Weights</h3>
-      <p class="hint">safetensors in PyTorch's nn.Sequential layout (keys 0.weight, 0.bias, 2.weight, …).</p>
+      <h2 id="weights-title">Weights</h2>
+      <p class="hint" id="weights-hint">safetensors in PyTorch's nn.Sequential layout (keys 0.weight, 0.bias, 2.weight, …).</p>
       <div class="toolbar">
         <button id="export" type="button" part="button export" ?disabled=${!v.canExport} @click=${() => v.onExport()}>Export weights</button>
       </div>
       <div class="field">
-        <label for="import">Import weights (.safetensors, up to 64 MB)</label>
-        <input id="import" type="file" accept=".safetensors,application/octet-stream" part="input" ?disabled=${!v.canImport} @change=${picked} />
+        <label for="import">Import weights</label>
+        <input id="import" type="file" accept=".safetensors,application/octet-stream" part="input" aria-describedby="weights-hint import-hint" ?disabled=${!v.canImport} @change=${picked} />
+        <small id="import-hint" class="hint">A .safetensors file up to 64 MB, from this page or from PyTorch.</small>
       </div>
+      ${renderOutcome(v)}
     </section>
   `;
 }
@@ -116,7 +94,6 @@ export interface DatasetView {
   onLoad(files: File[]): void;
 }
 
-const integer = new Intl.NumberFormat('en-US');
 
 /** Training on one's own IDX dataset (Fashion-MNIST's four files, say) instead of MNIST. */
 export function renderDataset(v: DatasetView): TemplateResult {
@@ -129,7 +106,7 @@ export function renderDataset(v: DatasetView): TemplateResult {
   const d = v.dataset;
   return html`
     <section class="card" part="dataset" aria-labelledby="dataset-title">
-      <h3 id="dataset-title">Dataset</h3>
+      <h2 id="dataset-title">Dataset</h2>
       <p id="dataset-summary" class="hint">
         ${d ? `${d.name}: ${integer.format(d.train)} training and ${integer.format(d.test)} test images of ${d.rows}×${d.cols}, ${d.classes} classes.` : 'Loading…'}
       </p>

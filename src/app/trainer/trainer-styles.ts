@@ -35,7 +35,119 @@ export const trainerStyles = css`
   }
   .layout {
     display: grid;
+    gap: calc(var(--_gap) * 0.75);
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip-path: inset(50%);
+    white-space: nowrap;
+  }
+  .bar {
+    padding: 0.6rem 0.75rem;
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    background: var(--_surface);
+  }
+  .bar-row {
+    display: flex;
+    flex-wrap: wrap;
+    align-items: flex-start;
+    gap: 0.5rem 0.9rem;
+  }
+  .bar-row > .field {
+    flex: 0 1 auto;
+    /* As wide as the input: a hint or a message under it wraps instead of pushing the buttons to a new row. */
+    width: min-content;
+  }
+  .bar-row > .preset {
+    flex: 1 1 15rem;
+    max-width: 20rem;
+    width: auto;
+  }
+  .bar-row #init {
+    width: 12rem;
+  }
+  .bar-row #lr {
+    width: 8rem;
+  }
+  .bar-row #epochs {
+    width: 5rem;
+  }
+  .run-buttons {
+    margin-left: auto;
+    align-self: flex-start;
+    padding-top: 1.35rem;
+  }
+  details.more {
+    margin-top: 0.35rem;
+  }
+  details.more > summary {
+    cursor: pointer;
+    font-size: 0.85rem;
+    color: var(--_accent);
+    width: fit-content;
+  }
+  details.more > fieldset {
+    margin-top: 0.5rem;
+  }
+  button.link {
+    border: none;
+    background: none;
+    padding: 0;
+    color: var(--_accent);
+    text-decoration: underline;
+    font-size: 0.8rem;
+    text-align: start;
+    width: fit-content;
+  }
+  .field-error {
+    color: var(--_danger);
+    font-size: 0.8rem;
+    max-width: 22rem;
+  }
+  .field-error p {
+    margin: 0.1rem 0 0;
+  }
+  .field-error details summary {
+    cursor: pointer;
+    color: var(--_fg);
+    font-size: 0.75rem;
+  }
+  .field-error details p {
+    color: var(--_fg);
+  }
+  .status {
+    position: sticky;
+    top: var(--mlp-sticky-top, 0);
+    z-index: 2;
+    background: var(--_bg);
+    padding: 0.35rem 0 0.4rem;
+    display: grid;
+    gap: 0.3rem;
+  }
+  .status.running {
+    box-shadow: 0 6px 6px -6px color-mix(in srgb, var(--_fg) 35%, transparent);
+  }
+  .status-line {
+    display: flex;
+    flex-wrap: wrap;
+    justify-content: space-between;
+    gap: 0 1rem;
+  }
+  .status-line p {
+    margin: 0;
+  }
+  .pad-card {
+    --mlp-pad-size: 160px;
+  }
+  .stage {
+    display: grid;
+    grid-template-columns: minmax(0, 1fr) minmax(20rem, 24rem);
     gap: var(--_gap);
+    align-items: start;
   }
   .card {
     margin: 0;
@@ -47,7 +159,7 @@ export const trainerStyles = css`
   }
   figcaption,
   legend,
-  h3 {
+  h2 {
     font-weight: 600;
     margin: 0 0 0.5rem;
     font-size: 0.95rem;
@@ -138,31 +250,87 @@ export const trainerStyles = css`
     border: 1px solid var(--_border);
     background: color-mix(in srgb, var(--_accent) 8%, var(--_bg));
   }
-  .progress progress {
+  .status progress {
     width: 100%;
-    height: 0.9rem;
+    height: 0.7rem;
     accent-color: var(--_accent);
   }
-  .progress p,
+  .status p,
   .summary {
     margin: 0.25rem 0 0;
     font-size: 0.85rem;
     font-variant-numeric: tabular-nums;
   }
-  .charts,
+  .charts {
+    display: grid;
+    grid-template-columns: minmax(0, 3fr) minmax(0, 2fr);
+    gap: var(--_gap);
+  }
+  .charts mlp-line-chart {
+    --mlp-chart-height: var(--mlp-trainer-chart-height, 300px);
+    height: var(--mlp-chart-height);
+  }
+  .charts figcaption {
+    display: flex;
+    justify-content: space-between;
+    gap: 0.5rem;
+    align-items: baseline;
+  }
   .bottom {
     display: grid;
     grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr));
     gap: var(--_gap);
+  }
+  .ok {
+    padding: 0.5rem 0.7rem;
+    border-radius: var(--_radius);
+    border: 1px solid color-mix(in srgb, var(--_accent) 50%, transparent);
+    background: color-mix(in srgb, var(--_accent) 6%, var(--_bg));
+  }
+  .ok p {
+    margin: 0 0 0.4rem;
+  }
+  mlp-confusion-matrix {
+    /* A cue that the matrix scrolls sideways on a narrow screen: shadows at the edge that hides columns. */
+    background:
+      linear-gradient(to right, var(--_surface) 30%, transparent) left / 2rem 100% no-repeat local,
+      linear-gradient(to left, var(--_surface) 30%, transparent) right / 2rem 100% no-repeat local,
+      radial-gradient(farthest-side at 0 50%, color-mix(in srgb, var(--_fg) 30%, transparent), transparent) left / 0.8rem 100% no-repeat scroll,
+      radial-gradient(farthest-side at 100% 50%, color-mix(in srgb, var(--_fg) 30%, transparent), transparent) right / 0.8rem 100% no-repeat scroll;
+  }
+  .scroll-hint {
+    display: none;
   }
   .evaluation {
     display: grid;
     grid-template-columns: minmax(12rem, 1fr) minmax(0, 2fr);
     gap: var(--_gap);
   }
-  @container (max-width: 40rem) {
-    .evaluation {
+  @container (max-width: 56rem) {
+    .stage {
       grid-template-columns: 1fr;
+    }
+  }
+  @container (max-width: 40rem) {
+    .evaluation,
+    .charts {
+      grid-template-columns: 1fr;
+    }
+    .run-buttons {
+      margin-left: 0;
+      padding-top: 0;
+    }
+    .bar-row > .field,
+    .bar-row > .preset {
+      flex: 1 1 8rem;
+    }
+    .bar-row #init,
+    .bar-row #lr,
+    .bar-row #epochs {
+      width: 100%;
+    }
+    .scroll-hint {
+      display: block;
     }
   }
   .wide {
@@ -183,64 +351,5 @@ export const trainerStyles = css`
     align-items: center;
     font-size: 0.8rem;
     font-variant-numeric: tabular-nums;
-  }
-  .pad {
-    display: grid;
-    grid-template-columns: minmax(0, 280px) minmax(10rem, 1fr);
-    gap: var(--_gap);
-    align-items: start;
-  }
-  #draw-pad {
-    width: 100%;
-    max-width: 280px;
-    aspect-ratio: 1;
-    border-radius: var(--_radius);
-    background: #000;
-    touch-action: none;
-    cursor: crosshair;
-  }
-  #draw-pad[aria-disabled='true'] {
-    opacity: 0.45;
-    cursor: not-allowed;
-  }
-  #probabilities {
-    list-style: none;
-    margin: 0;
-    padding: 0;
-    display: grid;
-    gap: 0.2rem;
-    font-variant-numeric: tabular-nums;
-    font-size: 0.85rem;
-  }
-  #probabilities li {
-    display: grid;
-    grid-template-columns: 1.2em 1fr 4em;
-    gap: 0.4rem;
-    align-items: center;
-  }
-  #probabilities .bar {
-    height: 0.8rem;
-    background: color-mix(in srgb, var(--_fg) 8%, transparent);
-    border-radius: 3px;
-    overflow: hidden;
-  }
-  #probabilities .bar span {
-    display: block;
-    height: 100%;
-    background: var(--_muted);
-  }
-  #probabilities li.best .bar span {
-    background: var(--_accent);
-  }
-  #probabilities li.best {
-    font-weight: 600;
-  }
-  .value {
-    text-align: end;
-  }
-  @container (max-width: 36rem) {
-    .pad {
-      grid-template-columns: 1fr;
-    }
   }
 `;

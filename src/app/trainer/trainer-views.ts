@@ -1,15 +1,16 @@
 /**
- * The read-only parts of <mlp-trainer>'s view as template functions: progress, charts with their text
- * summaries, the evaluation (sample, misclassified digits, confusion matrix) and the probability bars. They
- * render into the element's shadow root, so the ids the end-to-end tests use live there.
+ * The read-only parts of <mlp-trainer>'s view as template functions: the sticky status strip, the charts of
+ * the current and earlier runs with their text summaries, the evaluation (sample, misclassified digits,
+ * confusion matrix). They render into the element's shadow root, so the ids the end-to-end tests use live
+ * there.
  */
 import { html, nothing, type TemplateResult } from 'lit';
-import { styleMap } from 'lit/directives/style-map.js';
 import type { EpochResult, Progress } from '../../train/trainer.ts';
 import type { AdapterSummary } from '../../gpu/context.ts';
-import type { EngineController, LossPoint } from '../bridge/controller.ts';
+import type { EngineController } from '../bridge/controller.ts';
 import type { Evaluation, RunState } from '../../engine/protocol.ts';
-import type { Series } from '../widgets/line-chart.ts';
+import type { ChartMark, ChartSeries } from '../widgets/line-chart.ts';
+import type { RunHistory, RunMark, RunRecord } from './run-history.ts';
 import '../widgets/line-chart.ts';
 import '../widgets/digit-view.ts';
 import '../widgets/confusion-matrix.ts';
@@ -33,69 +34,111 @@ export function formatDuration(seconds: number): string {
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-const STATE_WORDS: Record<RunState, string> = {
+const STATE_WORDS: Partial<Record<RunState, string>> = {
   loading: 'Loading the MNIST data set…',
-  idle: 'Ready to train.',
+  idle: 'Ready to train: press Start.',
   running: 'Training…',
   paused: 'Paused.',
   finished: 'Finished.',
   stopped: 'Stopped.',
-  error: 'The last run failed (see the message above).',
+  imported: 'Imported weights loaded.',
+  error: 'Not ready (see the message below).',
 };
 
-export interface ProgressView {
+export interface StatusView {
   state: RunState;
   progress: Progress | null;
   stepsTotal: number;
   batch: number;
+  /** A message about the run or the engine that concerns no one field (a failure, a refusal). */
+  error: string | null;
+  /** What the engine holds (dataset and adapter), said once it is ready. */
+  summary: string;
 }
 
-export function renderProgress({ state, progress, stepsTotal, batch }: ProgressView): TemplateResult {
+/**
+ * The status strip under the settings: the progress bar, one line of progress, and any error about the run.
+ * It sticks to the top of the window while the page scrolls, so a run's progress and its failures stay in view.
+ */
+export function renderStatus({ state, progress, stepsTotal, batch, error, summary }: StatusView): TemplateResult {
   const step = progress?.step ?? 0;
-  let text = STATE_WORDS[state];
+  let text = STATE_WORDS[state] ?? '';
   if (progress) {
     const left = ((stepsTotal - step) * batch) / Math.max(progress.samplesPerSecond, 1e-9);
     const timeLeft = state === 'running' ? ` · about ${formatDuration(left)} left` : '';
     text =
-      `${state === 'running' ? '' : `${STATE_WORDS[state]} `}Epoch ${progress.epoch} of ${progress.epochs} · ` +
+      `${state === 'running' ? '' : `${STATE_WORDS[state] ?? ''} `}Epoch ${progress.epoch} of ${progress.epochs} · ` +
       `step ${integer.format(step)} of ${integer.format(stepsTotal)} · ` +
       `${integer.format(progress.samplesPerSecond)} samples/s${timeLeft}`;
   }
   return html`
-    <section part="progress" class="progress" aria-label="Progress">
+    <section part="progress" class="status ${state === 'running' ? 'running' : ''}" aria-label="Progress">
       <progress id="progress" part="progress-bar" max=${Math.max(stepsTotal, 1)} .value=${step} aria-label="Training progress"></progress>
-      <p id="progress-text" part="progress-text" data-step=${step} aria-live="polite">${text}</p>
+      <div class="status-line">
+        <p id="progress-text" part="progress-text" data-step=${step} aria-live="polite">${text}</p>
+        <p class="hint engine-summary">${summary}</p>
+      </div>
+      ${error ? html`<div id="error" class="alert" role="alert" part="error">${error}</div>` : nothing}
     </section>
   `;
 }
 
+/** Okabe-Ito colours for earlier runs (the current run takes the accent), told apart with colour-blindness. */
+const EARLIER_COLORS = ['#d55e00', '#009e73', '#cc79a7', '#e69f00', '#56b4e9', '#7f7f7f'];
+
 export interface ChartsView {
-  loss: Series;
-  lastLoss: LossPoint | undefined;
+  history: RunHistory;
+  accent: string;
+  /** The epoch the last loss belongs to and the mean loss of the last finished epoch, for the summary. */
   lastEpoch: EpochResult | undefined;
-  accuracy: Series;
+  stepsPerEpoch: number;
   lastEvaluation: Evaluation | undefined;
+  onClearEarlier(): void;
+}
+
+function runSeries(history: RunHistory, accent: string, pick: (run: RunRecord) => Array<[number, number]>): ChartSeries[] {
+  const earlier = history.earlier.map((run) => ({ label: history.label(run), color: EARLIER_COLORS[(run.id - 1) % EARLIER_COLORS.length], points: pick(run), faded: true }));
+  const current = history.current ? [{ label: history.label(history.current), color: accent, points: pick(history.current) }] : [];
+  return [...earlier, ...current];
+}
+
+function markPhrase(mark: RunMark): string {
+  return `${mark.label} at step ${integer.format(mark.step)}`;
 }
 
 export function renderCharts(v: ChartsView): TemplateResult {
-  const lossText = v.lastLoss
-    ? `Loss ${v.lastLoss.loss.toFixed(4)} at epoch ${v.lastLoss.epoch.toFixed(2)} (step ${integer.format(v.lastLoss.step)})` +
-      (v.lastEpoch ? `; mean loss of epoch ${v.lastEpoch.epoch}: ${v.lastEpoch.loss.toFixed(4)}.` : '.')
+  const run = v.history.current;
+  const last = run?.losses[run.losses.length - 1];
+  const epochOf = (step: number) => (v.stepsPerEpoch > 0 ? (step / v.stepsPerEpoch).toFixed(2) : '0');
+  const marks = run?.marks ?? [];
+  const lossText = last
+    ? `Loss ${last[1].toFixed(4)} at epoch ${epochOf(last[0])} (step ${integer.format(last[0])})` +
+      (v.lastEpoch ? `; mean loss of epoch ${v.lastEpoch.epoch}: ${v.lastEpoch.loss.toFixed(4)}.` : '.') +
+      (marks.length > 0 ? ` Marked: ${marks.map(markPhrase).join('; ')}.` : '')
     : 'No training loss yet.';
   const e = v.lastEvaluation;
   const accuracyText = e
-    ? `Test accuracy ${percent(e.accuracy)} after epoch ${e.epoch} (${integer.format(e.correct)} of ${integer.format(e.count)} test images).`
+    ? `Test accuracy ${percent(e.accuracy)} ${e.epoch === 0 ? 'of the imported weights' : `after epoch ${e.epoch}`} (${integer.format(e.correct)} of ${integer.format(e.count)} test images).`
     : 'No test accuracy yet.';
+  const earlier = v.history.earlier.length;
+  const chartMarks: ChartMark[] = marks.map((m) => ({ x: m.step, label: m.label }));
   return html`
     <div class="charts" part="charts">
-      <figure class="card" part="card loss">
-        <figcaption>Training loss</figcaption>
-        <mlp-line-chart id="loss-chart" part="chart" .data=${v.loss} label="loss" y-label="cross-entropy"></mlp-line-chart>
-        <p id="loss-summary" class="summary" aria-live="off">${lossText}</p>
+      <figure class="card loss" part="card loss">
+        <figcaption>
+          <span>Training loss per step</span>
+          ${earlier > 0
+            ? html`<button id="clear-runs" type="button" class="link" part="button clear-runs" @click=${() => v.onClearEarlier()}>
+                Clear ${earlier === 1 ? 'the earlier run' : `${earlier} earlier runs`}
+              </button>`
+            : nothing}
+        </figcaption>
+        <mlp-line-chart id="loss-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.losses)} .marks=${chartMarks} x-label="step" y-label="cross-entropy" placeholder="Press Start: the loss of every step appears here"></mlp-line-chart>
+        <p id="loss-summary" class="summary" data-runs=${earlier + (run ? 1 : 0)}>${lossText}</p>
       </figure>
-      <figure class="card" part="card accuracy">
+      <figure class="card accuracy" part="card accuracy">
         <figcaption>Test accuracy</figcaption>
-        <mlp-line-chart id="accuracy-chart" part="chart" .data=${v.accuracy} label="accuracy %" y-label="%" points digits="2"></mlp-line-chart>
+        <mlp-line-chart id="accuracy-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.accuracy)} x-label="step" y-label="%" y-fit="percent" points digits="2" placeholder="Measured on 10,000 test images"></mlp-line-chart>
         <p id="accuracy-summary" class="summary" data-accuracy=${e ? String(e.accuracy) : nothing}>${accuracyText}</p>
       </figure>
     </div>
@@ -124,7 +167,12 @@ export function renderEvaluation(e: Evaluation | undefined, classes: number): Te
       </figure>
       <figure class="card" part="card confusion">
         <figcaption>Confusion matrix</figcaption>
+        <p class="scroll-hint hint" id="confusion-hint">Scroll the table sideways to see every column →</p>
         <mlp-confusion-matrix
+          tabindex="0"
+          role="region"
+          aria-label="Confusion matrix (scrolls sideways)"
+          aria-describedby="confusion-hint"
           id="confusion"
           .counts=${e?.confusion ?? []}
           classes=${classes}
@@ -147,21 +195,5 @@ export function renderEvaluation(e: Evaluation | undefined, classes: number): Te
         </ul>
       </figure>
     </section>
-  `;
-}
-
-export function renderProbabilities(probabilities: number[] | null, classes: number): TemplateResult {
-  const best = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
-  return html`
-    <ol id="probabilities" part="probabilities" aria-label="Class probabilities" data-prediction=${best >= 0 ? String(best) : nothing}>
-      ${Array.from({ length: classes }, (_, digit) => {
-        const p = probabilities?.[digit];
-        return html`<li class=${digit === best ? 'best' : nothing}>
-          <span class="digit">${digit}</span>
-          <span class="bar" aria-hidden="true"><span style=${styleMap({ width: `${((p ?? 0) * 100).toFixed(1)}%` })}></span></span>
-          <span class="value">${p === undefined ? '–' : percent(p, 1)}</span>
-        </li>`;
-      })}
-    </ol>
   `;
 }

@@ -44,8 +44,8 @@ export const digitPadStyles = css`
     gap: 0.4rem;
   }
   .results {
-    flex: 1 1 12rem;
-    min-width: min(100%, 12rem);
+    flex: 1 1 9.5rem;
+    min-width: min(100%, 9.5rem);
     display: grid;
     gap: 0.5rem;
   }

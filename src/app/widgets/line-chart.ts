@@ -1,14 +1,46 @@
 /**
- * <mlp-line-chart>: one series over x, drawn by uPlot (a small, fast canvas chart library; its stylesheet is
- * injected into this shadow root). Used for the training loss (x = fractional epoch) and the test accuracy
- * (x = epoch). The chart itself is a picture: the parent element gives a text summary for screen readers.
+ * <mlp-line-chart>: several series over one x axis, drawn by uPlot (a small, fast canvas chart library; its
+ * stylesheet is injected into this shadow root), with vertical marks for events (a learning-rate change, a
+ * pause, an import). Earlier runs can be drawn faded beside the current one. The legend shows each series'
+ * latest value until the pointer hovers a point. The chart itself is a picture: the parent element gives a
+ * text summary for screen readers.
+ *
+ * @cssprop --mlp-chart-height - Height of the chart, legend included (default 220px).
+ * @csspart plot - The element uPlot draws into.
  */
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
+import { alignSeries, fitRange, lastValue, type Point } from './series.ts';
 
-export type Series = [x: number[], y: number[]];
+export interface ChartSeries {
+  label: string;
+  color: string;
+  points: ReadonlyArray<Point>;
+  /** Drawn thin and translucent: an earlier run kept for comparison. */
+  faded?: boolean;
+  dash?: number[];
+}
+
+export interface ChartMark {
+  x: number;
+  /** A few words drawn beside the line ("lr 0.01", "paused"). */
+  label: string;
+  faded?: boolean;
+}
+
+/** How the y axis is scaled: to the data, or to the data within 0..100 (a percentage). */
+export type YFit = 'data' | 'percent';
+
+const FADED_ALPHA = 0.45;
+
+function withAlpha(color: string, alpha: number): string {
+  const hex = /^#([0-9a-f]{6})$/i.exec(color)?.[1];
+  if (!hex) return color;
+  const [r, g, b] = [0, 2, 4].map((i) => parseInt(hex.slice(i, i + 2), 16));
+  return `rgba(${r}, ${g}, ${b}, ${alpha})`;
+}
 
 @customElement('mlp-line-chart')
 export class LineChart extends LitElement {
@@ -19,29 +51,41 @@ export class LineChart extends LitElement {
         display: block;
         min-height: var(--mlp-chart-height, 220px);
         color: var(--mlp-foreground, inherit);
+        min-width: 0;
       }
       .plot {
         width: 100%;
       }
       .u-legend {
         font-size: 0.75rem;
+        text-align: left;
+      }
+      .u-legend .u-series {
+        padding: 0 0.4rem 0 0;
+      }
+      .u-legend .u-series > * {
+        padding: 1px 2px;
       }
     `,
   ];
 
-  @property({ attribute: false }) data: Series = [[], []];
-  /** Series name, shown in the legend. */
-  @property() label = '';
-  @property({ attribute: 'x-label' }) xLabel = 'epoch';
+  @property({ attribute: false }) series: ChartSeries[] = [];
+  @property({ attribute: false }) marks: ChartMark[] = [];
+  @property({ attribute: 'x-label' }) xLabel = 'step';
   @property({ attribute: 'y-label' }) yLabel = '';
-  /** Draw points as well as the line (for sparse series such as one value per epoch). */
+  @property({ attribute: 'y-fit' }) yFit: YFit = 'data';
+  /** Draw points as well as lines (for sparse series such as one value per evaluation). */
   @property({ type: Boolean }) points = false;
   /** Digits shown for y in the legend. */
   @property({ type: Number }) digits = 4;
+  /** Said in the middle of the plot while it has no data ("The loss of every step appears here"). */
+  @property() placeholder = '';
 
   @query('.plot') private container!: HTMLDivElement;
   private plot: uPlot | null = null;
   private resizer: ResizeObserver | null = null;
+  /** Which series the plot was built for: a new label, colour or style needs a new plot, new points do not. */
+  private shape = '';
 
   override render() {
     return html`<div class="plot" part="plot" aria-hidden="true"></div>`;
@@ -52,7 +96,14 @@ export class LineChart extends LitElement {
   }
 
   override updated(changed: PropertyValues<this>): void {
-    if (changed.has('data') && this.plot) this.plot.setData(this.data);
+    if (!this.plot) return;
+    if (this.shapeOf() !== this.shape || changed.has('yFit') || changed.has('points') || changed.has('xLabel') || changed.has('yLabel')) {
+      this.rebuild();
+    } else if (changed.has('series')) {
+      this.plot.setData(this.aligned());
+    } else if (changed.has('marks') || changed.has('placeholder')) {
+      this.plot.redraw(false);
+    }
   }
 
   override disconnectedCallback(): void {
@@ -69,46 +120,123 @@ export class LineChart extends LitElement {
     if (this.hasUpdated && !this.plot) this.mount();
   }
 
+  private shapeOf(): string {
+    return JSON.stringify(this.series.map((s) => [s.label, s.color, s.faded ?? false, s.dash ?? null]));
+  }
+
+  private aligned(): uPlot.AlignedData {
+    return alignSeries(this.series.map((s) => s.points)) as uPlot.AlignedData;
+  }
+
   private mount(): void {
-    this.plot = new uPlot(this.options(), this.data, this.container);
+    this.rebuild();
     this.resizer = new ResizeObserver(() => this.fit());
     this.resizer.observe(this);
   }
 
+  private rebuild(): void {
+    this.plot?.destroy();
+    this.shape = this.shapeOf();
+    this.plot = new uPlot(this.options(), this.aligned(), this.container);
+  }
+
+  private size(): { width: number; height: number } {
+    const legend = this.plot?.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 40;
+    return { width: Math.max(160, Math.floor(this.clientWidth || 320)), height: Math.max(120, Math.floor(this.clientHeight || 220) - legend - 8) };
+  }
+
   private fit(): void {
     if (!this.plot) return;
-    const width = Math.max(160, Math.floor(this.clientWidth));
-    const height = Math.max(120, Math.floor(this.clientHeight) - 40);
+    const { width, height } = this.size();
     if (width !== this.plot.width || height !== this.plot.height) this.plot.setSize({ width, height });
   }
 
   private options(): uPlot.Options {
     const style = getComputedStyle(this);
-    const accent = style.getPropertyValue('--mlp-accent').trim() || '#0b63ce';
     const ink = style.getPropertyValue('--mlp-foreground').trim() || style.color || '#222';
     const grid = { stroke: 'rgba(127,127,127,0.2)', width: 1 };
-    const axis = { stroke: ink, grid, ticks: grid };
+    // An empty chart draws its frame without numbers: ticks of a made-up range would only mislead.
+    const values = (_u: uPlot, splits: number[]) => splits.map((v) => (this.series.some((s) => s.points.length > 0) && v !== null ? String(Number(v.toPrecision(6))) : ''));
+    const axis = { stroke: ink, grid, ticks: grid, values };
     const digits = this.digits;
+    // No pointer over the plot (idx null): the legend shows each series' latest value instead of a dash.
+    const legendValue = (u: uPlot, v: number | null, sidx: number, idx: number | null, format: (n: number) => string): string => {
+      const value = idx === null ? lastValue(u.data[sidx]) : v;
+      return value === null ? '–' : format(value);
+    };
+    const yRange: uPlot.Range.Function = (_u, min, max) => (this.yFit === 'percent' ? fitRange(min, max, 0, 100, 1) : [min, max === min ? max + 1 : max]);
     return {
-      width: Math.max(160, this.clientWidth || 320),
-      height: Math.max(120, (this.clientHeight || 220) - 40),
-      scales: { x: { time: false } },
+      ...this.size(),
+      scales: {
+        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
+        y: { range: this.yFit === 'percent' ? yRange : undefined },
+      },
       axes: [
         { ...axis, label: this.xLabel },
         { ...axis, label: this.yLabel, size: 56 },
       ],
       cursor: { drag: { x: false, y: false } },
       series: [
-        { label: this.xLabel, value: (_u, v) => (v == null ? '–' : v.toFixed(2)) },
-        {
-          label: this.label,
-          stroke: accent,
-          width: 2,
-          points: { show: this.points, size: 6, fill: accent },
-          value: (_u, v) => (v == null ? '–' : v.toFixed(digits)),
-        },
+        { label: this.xLabel, value: (u, v, s, i) => legendValue(u, v, s, i, (n) => String(Math.round(n))) },
+        ...this.series.map((s) => ({
+          label: s.label,
+          stroke: s.faded ? withAlpha(s.color, FADED_ALPHA) : s.color,
+          width: s.faded ? 1.25 : 2,
+          dash: s.dash,
+          spanGaps: true,
+          points: { show: this.points, size: s.faded ? 4 : 6, fill: s.faded ? withAlpha(s.color, FADED_ALPHA) : s.color },
+          value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => legendValue(u, v, sidx, idx, (n) => n.toFixed(digits)),
+        })),
       ],
+      hooks: { draw: [(u) => this.drawMarks(u, ink), (u) => this.drawPlaceholder(u, ink)] },
     };
+  }
+
+  /** The placeholder sentence, centred, while no series has a point. */
+  private drawPlaceholder(u: uPlot, ink: string): void {
+    if (!this.placeholder || this.series.some((s) => s.points.length > 0)) return;
+    const ctx = u.ctx;
+    const { top, height, left, width } = u.bbox;
+    const ratio = devicePixelRatio || 1;
+    ctx.save();
+    ctx.fillStyle = ink;
+    ctx.globalAlpha = 0.7;
+    ctx.font = `${Math.round(13 * ratio)}px system-ui, sans-serif`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(this.placeholder, left + width / 2, top + height / 2, width - 8 * ratio);
+    ctx.restore();
+  }
+
+  /** A dashed vertical line per mark, its label written at the top, inside the plotting area. */
+  private drawMarks(u: uPlot, ink: string): void {
+    const ctx = u.ctx;
+    const { top, height, left, width } = u.bbox;
+    const ratio = devicePixelRatio || 1;
+    ctx.save();
+    ctx.font = `${Math.round(11 * ratio)}px system-ui, sans-serif`;
+    ctx.textBaseline = 'top';
+    let labelRow = 0;
+    for (const mark of this.marks) {
+      const x = Math.round(u.valToPos(mark.x, 'x', true));
+      if (x < left || x > left + width) continue;
+      ctx.globalAlpha = mark.faded ? 0.4 : 0.85;
+      ctx.strokeStyle = ink;
+      ctx.setLineDash([4 * ratio, 3 * ratio]);
+      ctx.lineWidth = ratio;
+      ctx.beginPath();
+      ctx.moveTo(x + 0.5, top);
+      ctx.lineTo(x + 0.5, top + height);
+      ctx.stroke();
+      ctx.fillStyle = ink;
+      const text = mark.label;
+      const textWidth = ctx.measureText(text).width;
+      // Labels that would run off the right edge go to the left of their line; close marks stagger down.
+      const tx = x + 4 * ratio + textWidth > left + width ? x - 4 * ratio - textWidth : x + 4 * ratio;
+      ctx.fillText(text, tx, top + 2 * ratio + (labelRow % 3) * 13 * ratio);
+      labelRow++;
+    }
+    ctx.restore();
   }
 }
 
