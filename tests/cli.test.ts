@@ -108,13 +108,13 @@ describe('bad settings (validateRecipe, before the GPU is touched)', () => {
 describe('settings that do not fit the dataset or the device', () => {
   it('a batch larger than the 60000 training images', () => {
     expect(expectUserError(train(['--batch', '60001']))).toBe(
-      'error: batch: batch size 60001 is larger than the 60000 examples, so an epoch would have no batches',
+      'error: batch is 60001, more than the 60,000 training images of mnist: an epoch would have no batch',
     );
   });
 
   it('a batch larger than --train-limit', () => {
     expect(expectUserError(train(['--train-limit', '50', '--batch', '100']))).toBe(
-      'error: batch: batch size 100 is larger than the 50 examples, so an epoch would have no batches',
+      'error: trainLimit is 50, fewer than one batch of 100: an epoch would have no batch',
     );
   });
 

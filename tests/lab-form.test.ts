@@ -72,10 +72,9 @@ describe('parseLabForm', () => {
     expect(labRefusal({ layers: '784' })).toMatchObject({ field: 'lab-layers', message: `Layer widths: ${WIDTHS_ALLOWED}.` });
   });
 
-  it("refuses widths that do not fit the dataset's inputs and classes", () => {
-    const refusal = labRefusal({ layers: '100,10' });
-    expect(refusal.field).toBe('lab-layers');
-    expect(refusal.message).toMatch(/^Layer widths: the first width must be 784 \(pixels per image\) and the last 10 \(classes\)/);
+  it("refuses widths that do not fit the dataset's inputs and classes, by the shared rule (checkRecipeFitsData)", () => {
+    expect(labRefusal({ layers: '100,10' })).toMatchObject({ field: 'lab-layers', message: 'Layer widths (width 1): 784 as the first width (the pixels of one image), e.g. 784,256,256,10.' });
+    expect(labRefusal({ layers: '784,256,7' })).toMatchObject({ field: 'lab-layers', message: 'Layer widths (width 3): 10 as the last width (the classes of the dataset), e.g. 784,256,256,10.' });
   });
 
   it('takes the learning-rate bound from the shared rule (MAX_LR)', () => {
@@ -89,7 +88,9 @@ describe('parseLabForm', () => {
   it.each([
     [{ epochs: '0' }, 'lab-epochs', 'Epochs: a whole number from 1 to 1000.'],
     [{ trainLimit: '70000' }, 'lab-train-limit', 'Training images: a whole number from 0 to 60000 (0 means all).'],
-    [{ batch: '7000' }, 'lab-batch', 'Batch size: a whole number from 1 to 6000, at most the number of training images.'],
+    [{ batch: '7000' }, 'lab-train-limit', 'Training images: at least the batch size (7000), or 0 for all 60,000.'],
+    [{ batch: '70000', trainLimit: '0' }, 'lab-batch', 'Batch size: a whole number from 1 to 65536.'],
+    [{ batch: '60001', trainLimit: '0' }, 'lab-batch', 'Batch size: at most the 60,000 training images.'],
     [{ seed: '1.5' }, 'lab-seed', 'Seed: a whole number from 0 to 4294967295.'],
   ])('rejects %j in %s with one sentence', (change, field, message) => {
     expect(labRefusal(change)).toMatchObject({ field, message });

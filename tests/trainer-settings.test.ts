@@ -56,7 +56,8 @@ describe('draftToRecipe', () => {
   it('refuses widths that do not fit the data, by the layers field', () => {
     const error = refusal(with_({ layers: '100,10' }));
     expect(error.field).toBe('layers');
-    expect(error.message).toContain('the first width must be 784 (pixels per image) and the last 10');
+    expect(error.message).toBe('Layer widths (width 1): 784 as the first width (the pixels of one image), e.g. 784,256,256,10.');
+    expect(refusal(with_({ layers: '784,256,7' })).message).toBe('Layer widths (width 3): 10 as the last width (the classes of the dataset), e.g. 784,256,256,10.');
   });
 
   it('carries the learning-rate changes of the draft into the recipe', () => {

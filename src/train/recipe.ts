@@ -103,6 +103,9 @@ export class ConfigError extends Error {
 
 /** The largest learning rate any setting accepts (the CLI, the page, the lab, setLearningRate). */
 export const MAX_LR = 10;
+/** The largest batch and seed any setting accepts. */
+export const MAX_BATCH = 1 << 16;
+export const MAX_SEED = 0xffffffff;
 export const LR_ALLOWED = `a number above 0 and at most ${MAX_LR}`;
 export const WIDTHS_ALLOWED = `at least two widths, input first and classes last, e.g. 784,256,256,10`;
 const widthAllowed = (): string => `an integer from 1 to ${MAX_WIDTH}`;
@@ -164,9 +167,9 @@ export function validateRecipe(r: Recipe): Recipe {
   }
   check(r.optimizer === 'adam' || r.optimizer === 'sgd', 'optimizer', r.optimizer, '"adam" or "sgd"');
   checkLearningRate(r.lr);
-  check(isInt(r.batch, 1, 1 << 16), 'batch', r.batch, 'an integer from 1 to 65536 (and at most the number of training images)');
+  check(isInt(r.batch, 1, MAX_BATCH), 'batch', r.batch, `an integer from 1 to ${MAX_BATCH} (and at most the number of training images)`);
   check(isInt(r.epochs, 1, 100_000), 'epochs', r.epochs, 'an integer from 1 to 100000');
-  check(isInt(r.seed, 0, 0xffffffff), 'seed', r.seed, 'an integer from 0 to 4294967295');
+  check(isInt(r.seed, 0, MAX_SEED), 'seed', r.seed, `an integer from 0 to ${MAX_SEED}`);
   check(isNum(r.momentum, 0, 1, false, true), 'momentum', r.momentum, 'a number in [0, 1)');
   check(isNum(r.beta1, 0, 1, false, true), 'beta1', r.beta1, 'a number in [0, 1)');
   check(isNum(r.beta2, 0, 1, false, true), 'beta2', r.beta2, 'a number in [0, 1)');
@@ -186,6 +189,59 @@ function checkLrChanges(changes: unknown): void {
     const ok = typeof c === 'object' && c !== null && isInt(c.step, previous + 1, 0xffffffff) && isNum(c.lr, 0, MAX_LR, true);
     check(ok, 'lrChanges', change, LR_CHANGES_ALLOWED, i);
     previous = c!.step!;
+  });
+}
+
+/** What a dataset fixes about any recipe trained on it. */
+export interface DataShape {
+  /** Pixels per image: the first width. */
+  inputs: number;
+  /** Classes: the last width. */
+  classes: number;
+  /** Training images available. */
+  train: number;
+  /** How messages name the data ("mnist") and its images ("28x28"). */
+  name?: string;
+  imageSize?: string;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/**
+ * The one rule for a recipe against its data, for the engine, the trainer's form and the lab alike: the
+ * first width is the pixels of an image, the last the classes, and an epoch holds at least one full batch.
+ * Throws a ConfigError naming the field (`layers` with the width's index, `trainLimit` or `batch`).
+ */
+export function checkRecipeFitsData(recipe: Pick<Recipe, 'layers' | 'batch' | 'trainLimit'>, data: DataShape): void {
+  const name = data.name ?? 'the dataset';
+  const { layers, batch, trainLimit } = recipe;
+  const last = layers.length - 1;
+  if (layers[0] !== data.inputs) {
+    const pixels = `${data.inputs} pixels${data.imageSize ? ` (${data.imageSize})` : ''}`;
+    throw new ConfigError(`layers[0] is ${layers[0]} but the images of ${name} have ${pixels}; the first width must be ${data.inputs}`, {
+      field: 'layers',
+      index: 0,
+      allowed: `${data.inputs} as the first width (the pixels of one image), e.g. ${data.inputs},256,256,${data.classes}`,
+    });
+  }
+  if (layers[last] !== data.classes) {
+    throw new ConfigError(`the last width is ${layers[last]} but ${name} has ${data.classes} classes; the last width must be ${data.classes}`, {
+      field: 'layers',
+      index: last,
+      allowed: `${data.classes} as the last width (the classes of ${name}), e.g. ${data.inputs},256,256,${data.classes}`,
+    });
+  }
+  const images = trainLimit > 0 ? Math.min(trainLimit, data.train) : data.train;
+  if (batch <= images) return;
+  if (trainLimit > 0 && trainLimit < data.train) {
+    throw new ConfigError(`trainLimit is ${trainLimit}, fewer than one batch of ${batch}: an epoch would have no batch`, {
+      field: 'trainLimit',
+      allowed: `at least the batch size (${batch}), or 0 for all ${count(data.train)}`,
+    });
+  }
+  throw new ConfigError(`batch is ${batch}, more than the ${count(images)} training images of ${name}: an epoch would have no batch`, {
+    field: 'batch',
+    allowed: `at most the ${count(images)} training images`,
   });
 }
 

@@ -13,7 +13,7 @@ import { encode, type Dispatch } from '../gpu/dispatch.ts';
 import { readBytes } from '../gpu/readback.ts';
 import type { StepValues } from '../gpu/step-slots.ts';
 import { batchesPerEpoch, permutation } from '../data/batches.ts';
-import { checkSameShape, DataError, type Dataset } from '../data/idx.ts';
+import { checkSameShape, type Dataset } from '../data/idx.ts';
 import { parseInitializer } from '../init/initializers.ts';
 import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
@@ -21,7 +21,7 @@ import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './
 import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
 import { buildPredictor, classify, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
 import { checkLimits } from './limits.ts';
-import { checkLearningRate, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
+import { checkLearningRate, checkRecipeFitsData, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
 
 export { deviceNeeds } from './limits.ts';
 export type { ProbeStats } from './inspect.ts';
@@ -158,31 +158,12 @@ export class Trainer {
     validateRecipe(recipe);
     checkSameShape(dataset.train, dataset.test);
     const model = new Mlp(recipe.layers);
-    const imageSize = dataset.train.rows * dataset.train.cols;
-    if (model.inputSize !== imageSize) {
-      throw new ConfigError(`layers[0] is ${model.inputSize} but the images of ${dataset.name} have ${imageSize} pixels (${dataset.train.rows}x${dataset.train.cols}); the first width must be ${imageSize}`, {
-        field: 'layers',
-        index: 0,
-        allowed: `${imageSize} as the first width (the pixels of one image)`,
-      });
-    }
-    if (model.outputSize !== dataset.numClasses) {
-      throw new ConfigError(`the last width is ${model.outputSize} but ${dataset.name} has ${dataset.numClasses} classes; the last width must be ${dataset.numClasses}`, {
-        field: 'layers',
-        index: recipe.layers.length - 1,
-        allowed: `${dataset.numClasses} as the last width (the classes of ${dataset.name})`,
-      });
-    }
     const shared = options.images;
     const available = shared ? shared.train.count : dataset.train.count;
+    const { rows, cols } = dataset.train;
+    checkRecipeFitsData(recipe, { inputs: rows * cols, classes: dataset.numClasses, train: available, name: dataset.name, imageSize: `${rows}x${cols}` });
     const trainCount = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, available) : available;
-    let stepsPerEpoch: number;
-    try {
-      stepsPerEpoch = batchesPerEpoch(trainCount, recipe.batch);
-    } catch (error) {
-      if (error instanceof DataError) throw new ConfigError(`batch: ${error.message}`, { field: 'batch', allowed: `an integer from 1 to ${trainCount} (the training images used)` });
-      throw error;
-    }
+    const stepsPerEpoch = batchesPerEpoch(trainCount, recipe.batch);
     checkLimits(ctx, model, recipe, dataset, trainCount);
 
     const weights = model.initialize(parseInitializer(recipe.init), parseInitializer(recipe.biasInit), deriveSeed(recipe.seed, 0));

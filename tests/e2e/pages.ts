@@ -89,31 +89,32 @@ export async function waitForState(page: Page, states: string | string[], timeou
   }
 }
 
-/** An attribute of an element in <mlp-trainer>'s shadow root (null when absent, or when there is no such element). */
-export function shadowAttribute(page: Page, id: string, attribute: string, host = 'mlp-trainer'): Promise<string | null> {
-  return page.evaluate((host, id, attribute) => document.querySelector(host)?.shadowRoot?.querySelector(id)?.getAttribute(attribute) ?? null, host, id, attribute);
+/** An attribute of an element inside a host's shadow root, nested elements' roots included (null when absent, or when there is no such element). */
+export async function shadowAttribute(page: Page, id: string, attribute: string, host = 'mlp-trainer'): Promise<string | null> {
+  const handle = await page.$(`${host} >>> ${id}`);
+  return handle ? handle.evaluate((el, attribute) => el.getAttribute(attribute), attribute) : null;
 }
 
-/** The text of an element in a host's shadow root, or null when it is not there. */
-export function shadowText(page: Page, id: string, host = 'mlp-trainer'): Promise<string | null> {
-  return page.evaluate((host, id) => document.querySelector(host)?.shadowRoot?.querySelector(id)?.textContent?.trim() ?? null, host, id);
+/** The text of an element inside a host's shadow root (nested roots included), or null when it is not there. */
+export async function shadowText(page: Page, id: string, host = 'mlp-trainer'): Promise<string | null> {
+  const handle = await page.$(`${host} >>> ${id}`);
+  return handle ? handle.evaluate((el) => el.textContent?.trim() ?? '') : null;
 }
 
-/** Waits for a shadow-root element to exist (and, with `attribute`, to carry that attribute); returns its text. */
+/**
+ * Waits for an element inside a host's shadow root (nested roots included) to exist (and, with `attribute`, to
+ * carry that attribute); returns its text. It polls: waitForSelector with `>>>` can miss changes in shadow roots.
+ */
 export async function waitForShadow(page: Page, id: string, options: { attribute?: string; host?: string; timeout?: number } = {}): Promise<string> {
   const { attribute, host = 'mlp-trainer', timeout = 60_000 } = options;
-  const handle = await page.waitForFunction(
-    (host, id, attribute) => {
-      const el = document.querySelector(host)?.shadowRoot?.querySelector(id);
-      if (!el || (attribute && !el.hasAttribute(attribute))) return false;
-      return el.textContent?.trim() ?? '';
-    },
-    { polling: 100, timeout },
-    host,
-    id,
-    attribute ?? null,
-  );
-  return (await handle.jsonValue()) as string;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const handle = await page.$(`${host} >>> ${id}`);
+    const text = handle ? await handle.evaluate((el, attribute) => (attribute && !el.hasAttribute(attribute) ? null : (el.textContent?.trim() ?? '')), attribute ?? null) : null;
+    if (text !== null) return text;
+    if (Date.now() > deadline) throw new Error(`no ${id}${attribute ? `[${attribute}]` : ''} in ${host} within ${timeout} ms`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
 }
 
 /** The global step the progress line shows (its data-step). */

@@ -4,7 +4,7 @@
  * says yes. The engine's own refusals become FormErrors here too, by the field they carry as data.
  * Pure (no DOM): unit-tested in tests/lab-form.test.ts.
  */
-import { ConfigError, RECIPES, checkLearningRate, parseWidths, validateRecipe, type Recipe, type RecipeField } from '../../train/recipe.ts';
+import { ConfigError, RECIPES, checkLearningRate, checkRecipeFitsData, MAX_BATCH, MAX_SEED, parseWidths, validateRecipe, type DataShape, type Recipe, type RecipeField } from '../../train/recipe.ts';
 
 /** Something to fix: `field` is the id of the input, checkbox group or button it concerns. */
 export interface FormError {
@@ -17,13 +17,9 @@ export interface FormError {
 
 export type Parsed<T> = { ok: true; value: T } | ({ ok: false } & FormError);
 
-/** What the dataset fixes about any model trained on it; MNIST's shape until the engine reports its own. */
-export interface DataShape {
-  inputs: number;
-  classes: number;
-  train: number;
-}
+export type { DataShape };
 
+/** MNIST's shape, until the engine reports its own dataset's. */
 export const MNIST_SHAPE: DataShape = { inputs: 784, classes: 10, train: 60000 };
 
 export const PROBE_DEPTH = { min: 10, max: 30 };
@@ -33,7 +29,6 @@ export const PROBE_MAX_WIDTH = 2048;
 export const PROBE_BATCH = 100;
 /** A lab run is a demonstration: a few epochs show the difference; more than this is a job for the trainer. */
 export const LAB_MAX_EPOCHS = 1000;
-const MAX_SEED = 0xffffffff;
 
 /** Visible label of every input and checkbox group, by id: the forms and the error sentences use the same words. */
 export const LABELS = {
@@ -155,28 +150,22 @@ export function parseProbeForm(text: ProbeFormText, chosen: readonly string[], s
   });
 }
 
-/** Widths by the one shared parser, then what this dataset fixes: the first and the last. */
-function parseLayers(text: string, shape: DataShape): number[] {
-  const widths = byRecipeRule(() => parseWidths(text));
-  if (widths[0] !== shape.inputs || widths[widths.length - 1] !== shape.classes) {
-    throw new Rejected('lab-layers', sentence('lab-layers', `the first width must be ${shape.inputs} (pixels per image) and the last ${shape.classes} (classes), e.g. ${shape.inputs},256,256,${shape.classes}`));
-  }
-  return widths;
-}
-
 /** The recipe every chosen initializer trains with (`init` is the first; the worker swaps in each). */
 export function parseLabForm(text: LabFormText, chosen: readonly string[], shape: DataShape = MNIST_SHAPE): Parsed<{ recipe: Recipe; inits: string[] }> {
   return attempt(() => {
-    const layers = parseLayers(text.layers, shape);
+    const layers = byRecipeRule(() => parseWidths(text.layers));
     const epochs = integer(text.epochs, 'lab-epochs', 1, LAB_MAX_EPOCHS);
     const trainLimit = integer(text.trainLimit, 'lab-train-limit', 0, shape.train, ' (0 means all)');
     const lrText = text.lr.trim();
     const lr = byRecipeRule(() => checkLearningRate(lrText === '' ? NaN : Number(lrText)));
-    const batch = integer(text.batch, 'lab-batch', 1, trainLimit || shape.train, ', at most the number of training images');
+    const batch = integer(text.batch, 'lab-batch', 1, MAX_BATCH);
     const seed = integer(text.seed, 'lab-seed', 0, MAX_SEED);
     const chosenInits = inits(chosen, 'lab-inits');
     const recipe: Recipe = { ...RECIPES.mlp, layers, epochs, trainLimit, lr, batch, seed, init: chosenInits[0] };
-    byRecipeRule(() => validateRecipe(recipe));
+    byRecipeRule(() => {
+      validateRecipe(recipe);
+      checkRecipeFitsData(recipe, shape);
+    });
     return { recipe, inits: chosenInits };
   });
 }

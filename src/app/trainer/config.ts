@@ -7,7 +7,7 @@
  * to the field) and the details (what was typed, the engine's own words) for those who open them. Fields are
  * carried as data from validateRecipe's ConfigError, never read back out of message text.
  */
-import { ConfigError, RECIPES, checkLearningRate, parseWidths, validateRecipe, type LrChange, type Recipe, type RecipeField, type RecipeName, type OptimizerName } from '../../train/recipe.ts';
+import { ConfigError, RECIPES, checkLearningRate, checkRecipeFitsData, parseWidths, validateRecipe, type DataShape, type LrChange, type Recipe, type RecipeField, type RecipeName, type OptimizerName } from '../../train/recipe.ts';
 
 export const FIELDS = ['layers', 'init', 'bias-init', 'optimizer', 'lr', 'batch', 'epochs', 'seed', 'train-limit'] as const;
 export type Field = (typeof FIELDS)[number];
@@ -114,15 +114,8 @@ export function fieldErrorFrom(fault: { message: string; field?: string | null; 
 /** Numbers as typed; empty or non-numeric text becomes NaN, which validateRecipe rejects by name. */
 const toNumber = (text: string): number => (text.trim() === '' ? Number.NaN : Number(text.trim()));
 
-/** What the loaded dataset fixes about a run: the first and last widths, and how many images there are. */
-export interface DatasetShape {
-  inputs: number;
-  classes: number;
-  train: number;
-}
-
 /** The draft as a Recipe, or a FieldError naming the first wrong field. */
-export function draftToRecipe(draft: Draft, dataset?: DatasetShape | null): Recipe {
+export function draftToRecipe(draft: Draft, dataset?: DataShape | null): Recipe {
   const v = draft.values;
   const refuse = (error: unknown): never => {
     if (error instanceof ConfigError) throw fieldErrorFrom(error, v);
@@ -149,32 +142,12 @@ export function draftToRecipe(draft: Draft, dataset?: DatasetShape | null): Reci
   };
   try {
     validateRecipe(recipe);
+    // The widths and the batch must fit the loaded data: said here, by field, before the engine is asked.
+    if (dataset) checkRecipeFitsData(recipe, dataset);
   } catch (error) {
     refuse(error);
   }
-  if (dataset) checkAgainstDataset(recipe, dataset, v);
   return recipe;
-}
-
-/** The widths and the batch must fit the loaded data: said here, by field, before the engine is asked. */
-function checkAgainstDataset(recipe: Recipe, dataset: DatasetShape, v: Record<Field, string>): void {
-  const first = recipe.layers[0];
-  const last = recipe.layers[recipe.layers.length - 1];
-  if (first !== dataset.inputs || last !== dataset.classes) {
-    const allowed = `the first width must be ${dataset.inputs} (pixels per image) and the last ${dataset.classes} (classes), e.g. ${dataset.inputs},256,256,${dataset.classes}`;
-    throw new FieldError('layers', allowedSentence('layers', allowed), `You typed ${quote(v.layers)}.`);
-  }
-  const images = recipe.trainLimit > 0 ? Math.min(recipe.trainLimit, dataset.train) : dataset.train;
-  if (recipe.batch > images) {
-    if (recipe.trainLimit > 0 && recipe.trainLimit < dataset.train) {
-      throw new FieldError(
-        'train-limit',
-        allowedSentence('train-limit', `at least the batch size (${recipe.batch}), or 0 for all ${dataset.train.toLocaleString('en-US')}`),
-        `You typed ${quote(v['train-limit'])}: an epoch would have no full batch of ${recipe.batch}.`,
-      );
-    }
-    throw new FieldError('batch', allowedSentence('batch', `at most the ${images.toLocaleString('en-US')} training images`), `You typed ${quote(v.batch)}.`);
-  }
 }
 
 /** Parses just the learning rate (for changing it during a run). */

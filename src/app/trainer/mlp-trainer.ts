@@ -111,7 +111,7 @@ export class MlpTrainer extends LitElement {
     getAttribute: (name) => this.getAttribute(name),
     dataset: () => {
       const d = this.controller.dataset;
-      return d ? { inputs: d.rows * d.cols, classes: d.classes, train: d.train } : null;
+      return d ? { inputs: d.rows * d.cols, classes: d.classes, train: d.train, name: d.name } : null;
     },
   });
   private readonly mapper = new EngineEventMapper({

@@ -4,8 +4,8 @@
  * that a link reproduces a run. A bad hash or preset name becomes a notice, never a broken element.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { LrChange, Recipe } from '../../train/recipe.ts';
-import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetDraft, quote, type DatasetShape, type Draft, type Field } from './config.ts';
+import type { DataShape, LrChange, Recipe } from '../../train/recipe.ts';
+import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetDraft, quote, type Draft, type Field } from './config.ts';
 import { draftToHash, hashToDraft } from './hash-state.ts';
 
 /** What the settings are made from: the element's attributes and the loaded dataset. */
@@ -18,7 +18,7 @@ export interface SettingsSource {
   explicit(): Record<Field, string | number | undefined>;
   /** The attribute's text as written (to quote a number attribute that did not parse). */
   getAttribute(name: string): string | null;
-  dataset(): DatasetShape | null;
+  dataset(): DataShape | null;
 }
 
 export class SettingsController implements ReactiveController {
