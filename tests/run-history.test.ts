@@ -61,7 +61,7 @@ describe('RunHistory', () => {
 describe('describing recipes', () => {
   it('lists the settings that differ, in the run\'s own terms', () => {
     expect(differences(RECIPES.deep, RECIPES.mlp)).toEqual(['784-512-512-512-512-10']);
-    expect(differences(RECIPES.quick, RECIPES.mlp)).toEqual(['3 epochs', '10,000 images']);
+    expect(differences(RECIPES.quick, RECIPES.mlp)).toEqual(['2 epochs', '10,000 images']);
     expect(differences({ ...RECIPES.mlp, lrChanges: [{ step: 601, lr: 1e-4 }] }, RECIPES.mlp)).toEqual(['lr 0.001 then 0.0001 from step 601']);
     expect(differences({ ...RECIPES.mlp, optimizer: 'sgd', momentum: 0.9 }, RECIPES.mlp)).toEqual(['sgd momentum 0.9']);
   });

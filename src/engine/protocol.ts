@@ -80,6 +80,11 @@ export type Command =
    * 'ready' (to every element) then 'done'; or 'error' with the old dataset kept.
    */
   | { type: 'load-dataset'; id: number; name: string; files: NamedFile[] }
+  /**
+   * Compile the kernels `recipe` needs, before anyone presses Start: the first start of a page otherwise
+   * spends seconds compiling. Builds a model of `recipe` and frees it; the compiled pipelines stay cached.
+   */
+  | { type: 'prepare'; id: number; recipe: Recipe }
   /** Build a model for `recipe` and train it from scratch; `evalEachEpoch` evaluates on the test set after every epoch. */
   | { type: 'start'; id: number; recipe: Recipe; evalEachEpoch: boolean }
   | { type: 'pause'; id: number }

@@ -35,6 +35,7 @@
  * | export-weights                  | export-weights                     | queued: each gets the file                                   |
  * | weights imported                | resume, step                       | refused: fine-tune them, or start a new run                  |
  * | no run in progress              | set-lr                             | refused: the rate applies when the next run starts           |
+ * | prepare (compiling)             | start                              | queued: the run starts with the kernels compiled             |
  * | nothing to pause or stop        | pause, stop, lab-stop              | done, nothing changed                                        |
  */
 import { createContext } from '../gpu/acquire.ts';
@@ -43,6 +44,7 @@ import { fetchIdxDataset } from '../data/fetch.ts';
 import { DataError, datasetFromFiles, type Dataset, type NamedFile } from '../data/idx.ts';
 import { ConfigError } from '../train/recipe.ts';
 import { freeImages, imageSetBytes, uploadDataset, type GpuDataset } from '../train/gpu-dataset.ts';
+import { Trainer } from '../train/trainer.ts';
 import { Lab, probe } from './lab.ts';
 import { MainRun, Refusal, type Env, type Fail, type Post } from './main-run.ts';
 import { MAX_DATASET_BYTES, type Command, type EngineError, type EngineEvent, type Reply, type RunState } from './protocol.ts';
@@ -146,6 +148,11 @@ export class EngineSession {
         return this.init(command.dataUrl);
       case 'load-dataset':
         return this.loadDataset(command.name, command.files);
+      case 'prepare': {
+        const { ctx, dataset, images } = this.env();
+        (await Trainer.create(ctx, dataset, command.recipe, { images })).destroy();
+        return;
+      }
       case 'start':
         return this.run.start(command.id, command.recipe, command.evalEachEpoch);
       case 'pause':

@@ -1,8 +1,9 @@
 /**
  * The demo page in a real Chromium on software WebGPU, driven as a person would: a short run from the form,
  * its results (loss, test accuracy, the random digit, the misclassified grid, the confusion matrix), the
- * drawing pad, weight export and a refused import, a longer run that stays smooth and stops on request, and
- * the depth probe of <init-lab>. The tests of each describe share one page and run in order.
+ * drawing pad, weight export, a refused import that loses nothing, the export imported back (the run's
+ * accuracy exactly) and fine-tuned, a longer run that stays smooth and stops on request, and the depth probe
+ * of <init-lab>. The tests of each describe share one page and run in order.
  *
  * Runs are tiny (a few hundred images, batch 100): SwiftShader takes ~0.1-0.3 s per step here and 5-10 s to
  * evaluate the 10,000 test images, so evaluations are kept to the ones a test looks at.
@@ -30,6 +31,14 @@ import {
 } from './pages.ts';
 
 const site = useSite();
+
+/** The current run's loss curve as the chart holds it: [step, loss] pairs. */
+function lossCurve(page: Page): Promise<Array<[number, number]>> {
+  return page.$eval('mlp-trainer', (el) => {
+    const run = (el as unknown as { history: { current: { losses: Array<[number, number]> } | null } }).history.current;
+    return run ? run.losses : [];
+  });
+}
 let page: Page;
 let problems: PageProblems;
 let downloads: string;
@@ -132,17 +141,68 @@ describe('<mlp-trainer> on the demo page', () => {
     expect([...parsed.tensors.keys()].sort()).toEqual(['0.bias', '0.weight', '2.bias', '2.weight', '4.bias', '4.weight']);
   });
 
-  it('refuses a weight file of random bytes with a message, and stays usable', async () => {
+  it('refuses a weight file of random bytes next to the import, and loses nothing: accuracy, curve, Export and the pad stay', async () => {
+    const before = {
+      state: await trainerState(page),
+      accuracy: await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'),
+      accuracyText: await shadowText(page, '#accuracy-summary'),
+      loss: await shadowText(page, '#loss-summary'),
+      curve: await lossCurve(page),
+      exportDisabled: await page.$eval('mlp-trainer >>> #export', (b) => (b as HTMLButtonElement).disabled),
+      prediction: await shadowAttribute(page, '#probabilities', 'data-prediction'),
+      bars: await page.$$eval('mlp-trainer >>> #probabilities .value', (cells) => cells.map((c) => c.textContent)),
+    };
+    expect(before.curve.length).toBe(5);
+    expect(before.exportDisabled).toBe(false);
+    expect(before.prediction).toMatch(/^\d$/);
+
     const garbage = join(downloads, 'garbage.safetensors');
     const bytes = new Uint8Array(4096);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 2654435761) >>> 24; // not a safetensors header
     await writeFile(garbage, bytes);
     const input = (await page.waitForSelector('mlp-trainer >>> #import:not([disabled])', { timeout: 30_000 })) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(garbage);
-    const message = await waitForShadow(page, '#error', { timeout: 60_000 });
-    expect(message).toContain('Could not import "garbage.safetensors"');
-    await waitForState(page, 'idle', 30_000);
-    expect(await page.$eval('mlp-trainer >>> #start', (b) => (b as HTMLButtonElement).disabled)).toBe(false);
+    const message = await waitForShadow(page, '#import-result.alert', { timeout: 60_000 });
+    expect(message).toMatch(/^Could not import garbage\.safetensors: .+ Nothing was changed: the model you had is still loaded\.$/);
+    expect(await shadowText(page, '#error')).toBeNull();
+
+    const after = {
+      state: await trainerState(page),
+      accuracy: await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'),
+      accuracyText: await shadowText(page, '#accuracy-summary'),
+      loss: await shadowText(page, '#loss-summary'),
+      curve: await lossCurve(page),
+      exportDisabled: await page.$eval('mlp-trainer >>> #export', (b) => (b as HTMLButtonElement).disabled),
+      prediction: await shadowAttribute(page, '#probabilities', 'data-prediction'),
+      bars: await page.$$eval('mlp-trainer >>> #probabilities .value', (cells) => cells.map((c) => c.textContent)),
+    };
+    expect(after).toEqual(before);
+    // The pad still classifies with the model that was kept.
+    expect(await page.$eval('mlp-trainer >>> #draw-pad', (el) => el.getAttribute('aria-disabled'))).toBe('false');
+    await screenshot(page, 'import-refused', { element: 'mlp-trainer >>> section[part="weights"]' });
+    expect(problems.all()).toEqual([]);
+  });
+
+  it('imports the exported weights back: the exporting run\'s accuracy exactly, then Fine-tune trains them', async () => {
+    const before = Number(await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'));
+    const input = (await page.waitForSelector('mlp-trainer >>> #import:not([disabled])', { timeout: 30_000 })) as ElementHandle<HTMLInputElement> | null;
+    await input!.uploadFile(join(downloads, 'mlp-784-256-256-10.safetensors'));
+    const message = await waitForShadow(page, '#import-result.ok', { timeout: 60_000 });
+    expect(message).toMatch(/^Imported mlp-784-256-256-10\.safetensors \(784-256-256-10\): \d+\.\d\d% on the 10,000 test images\./);
+    expect(Number(await shadowAttribute(page, '#import-result', 'data-accuracy'))).toBe(before);
+    expect(Number(await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'))).toBe(before);
+    expect(await shadowText(page, '#accuracy-summary')).toMatch(/of the imported weights/);
+    await waitForState(page, 'imported', 30_000);
+    expect(await shadowText(page, '#progress-text')).toBe('Imported weights loaded.');
+    // The earlier run stays on the chart; the imported model is a run of its own, marked at step 0.
+    expect(await shadowAttribute(page, '#loss-summary', 'data-runs')).toBe('2');
+    await screenshot(page, 'import-loaded', { element: 'mlp-trainer >>> section[part="weights"]' });
+
+    await clickButton(page, 'fine-tune');
+    await waitForState(page, ['running', 'finished'], 30_000);
+    await waitForState(page, 'finished', 150_000);
+    expect(await progressStep(page)).toBe(5);
+    expect(Number(await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'))).toBeGreaterThan(0.3);
     expect(problems.all()).toEqual([]);
   });
 
@@ -152,7 +212,7 @@ describe('<mlp-trainer> on the demo page', () => {
     await fillTinyRun(page, { trainLimit: 0, epochs: 40, evalEachEpoch: false });
     await clickButton(page, 'start');
     await waitForState(page, 'running', 30_000);
-    expect(await shadowText(page, '#error')).toBeNull(); // the refused import's message went with the new run
+    expect(await shadowText(page, '#import-result')).toBeNull(); // the import's message went with the new run
     await waitForStep(page, 1, 60_000);
     const firstStep = await progressStep(page);
     const firstLoss = await shadowText(page, '#loss-summary');

@@ -49,10 +49,11 @@ describe('<mlp-trainer> with a dataset of ones own', () => {
     const notes = join(folder, 'notes.txt');
     await writeFile(notes, 'this is not a dataset\n');
     await (await datasetInput()).uploadFile(notes);
-    const message = await waitForShadow(page, '#error', { timeout: 60_000 });
-    expect(message).toMatch(/^Could not load the dataset \(the current one is kept\): "notes\.txt" is not a file of an IDX dataset: expected the four IDX files train-images-idx3-ubyte, /);
+    const message = await waitForShadow(page, '#dataset-result.alert', { timeout: 60_000 });
+    expect(message).toMatch(/^Could not load these files: "notes\.txt" is not a file of an IDX dataset: expected the four IDX files train-images-idx3-ubyte, .* The mnist dataset is still loaded\.$/);
+    expect(await shadowText(page, '#error')).toBeNull();
     await waitForState(page, 'idle', 30_000);
-    expect(await shadowText(page, '.toolbar .hint')).toMatch(/^mnist: 60,000 training, 10,000 test images/);
+    expect(await shadowText(page, '.engine-summary')).toMatch(/^mnist: 60,000 training, 10,000 test images/);
 
     await fillTinyRun(page, { trainLimit: 200, epochs: 1, evalEachEpoch: false });
     await clickButton(page, 'start');
@@ -64,12 +65,13 @@ describe('<mlp-trainer> with a dataset of ones own', () => {
     const files = [...(await writeSet('train', 300)), ...(await writeSet('t10k', 100))];
     await (await datasetInput()).uploadFile(...files);
     await page.waitForFunction(
-      () => document.querySelector('mlp-trainer')?.shadowRoot?.querySelector('.toolbar .hint')?.textContent?.startsWith('your dataset: 300 training, 100 test images'),
+      () => document.querySelector('mlp-trainer')?.shadowRoot?.querySelector('.engine-summary')?.textContent?.startsWith('your dataset: 300 training, 100 test images'),
       { polling: 100, timeout: 60_000 },
     );
     expect(await shadowText(page, '#dataset-summary')).toBe('your dataset: 300 training and 100 test images of 28×28, 10 classes.');
     await waitForState(page, 'idle', 30_000);
     expect(await shadowText(page, '#error')).toBeNull();
+    expect(await shadowText(page, '#dataset-result')).toBeNull();
 
     await fillTinyRun(page, { trainLimit: 0, epochs: 2, evalEachEpoch: true });
     await clickButton(page, 'start');

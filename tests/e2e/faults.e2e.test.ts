@@ -96,9 +96,9 @@ describe('faults met from the UI', () => {
   it('refuses a learning rate of "abc" by name and starts nothing; a mangled link gives a notice, and Start works once fixed', async () => {
     const { page, problems } = await openPage(site.browser, new URL('index.html#lr=abc&layers=x', site.server.url).href);
     try {
-      // The link cannot be used: the element says so and falls back to the preset's settings.
+      // Two settings of the link cannot be used: the element names both and uses the defaults for them.
       const notice = await waitForShadow(page, '.notice', { timeout: 30_000 });
-      expect(notice).toMatch(/^The settings in this page's address could not be used \(.+\); using the defaults instead\.$/);
+      expect(notice).toMatch(/^Some settings in this page's address could not be used, so their defaults apply: Layer widths "x": .+; Learning rate "abc": a number above 0 and at most 10\.\.$/);
       expect(await page.$eval('mlp-trainer >>> #lr', (el) => (el as HTMLInputElement).value)).toBe('0.001');
       expect(await page.$eval('mlp-trainer >>> #layers', (el) => (el as HTMLInputElement).value)).toBe('784,256,256,10');
       await waitForState(page, 'idle', 150_000);
@@ -106,9 +106,10 @@ describe('faults met from the UI', () => {
       await fillTinyRun(page, { trainLimit: 300, epochs: 5, evalEachEpoch: false });
       await fillSetting(page, 'lr', 'abc');
       await clickButton(page, 'start');
-      const error = await waitForShadow(page, '#error', { timeout: 10_000 });
-      expect(error).toMatch(/Learning rate/);
-      expect(error).toContain('"abc"');
+      const error = await waitForShadow(page, '#lr-error', { timeout: 10_000 });
+      expect(error).toMatch(/^Learning rate: a number above 0 and at most 10\./);
+      expect(error).toContain('You typed "abc".');
+      expect(await shadowText(page, '#error')).toBeNull();
       expect(await shadowAttribute(page, '#lr', 'aria-invalid')).toBe('true');
       await new Promise((done) => setTimeout(done, 1500));
       expect(await trainerState(page)).toBe('idle');
@@ -117,7 +118,7 @@ describe('faults met from the UI', () => {
 
       // Fixed, the same form starts: the message goes, and the run trains (and is stopped early: a finished run would evaluate the whole test set).
       await fillSetting(page, 'lr', '0.001');
-      expect(await shadowText(page, '#error')).toBeNull();
+      expect(await shadowText(page, '#lr-error')).toBeNull();
       expect(await shadowAttribute(page, '#lr', 'aria-invalid')).toBe('false');
       await clickButton(page, 'start');
       await waitForState(page, 'running', 30_000);

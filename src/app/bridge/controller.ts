@@ -148,6 +148,11 @@ export class EngineController implements ReactiveController {
     this.settleAll();
   }
 
+  /** Compiles the kernels `recipe` needs ahead of Start (the page's first start then begins at once); true when done. */
+  prepare(recipe: Recipe): Promise<boolean> {
+    return this.command({ type: 'prepare', id: requestId(), recipe });
+  }
+
   /**
    * Trains a new model for `recipe` from scratch (replacing any run; the curves shown are cleared as it is
    * sent). Resolves true once it trains, false if refused.

@@ -66,7 +66,7 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
 export class MlpTrainer extends LitElement {
   static override styles = trainerStyles;
 
-  /** Preset the settings start from: "quick" (300 steps), "mlp" (the lesson) or "deep". */
+  /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson) or "deep". */
   @property() recipe = 'quick';
   /** Comma-separated widths, input first, e.g. "784,256,256,10". */
   @property() layers?: string;
@@ -93,8 +93,8 @@ export class MlpTrainer extends LitElement {
   @state() private hasModel = false;
   @state() private moreOpen = false;
   @state() private importOutcome: ImportOutcome | null = null;
-  /** The engine is reading the user's dataset files, until it answers. */
-  @state() private loadingDataset = false;
+  /** The user's dataset files being read, or why they were refused. */
+  @state() private datasetOutcome: { kind: 'reading' } | { kind: 'refused'; message: string } | null = null;
   /** The learning-rate field's text while a run is going (it changes the run's rate, not the settings' start rate). */
   @state() private liveLr: string | null = null;
 
@@ -298,7 +298,8 @@ export class MlpTrainer extends LitElement {
           })}
           ${renderDataset({
             dataset: c.dataset,
-            canLoad: c.gpuReady && c.state !== 'running' && !this.loadingDataset,
+            canLoad: c.gpuReady && c.state !== 'running' && this.datasetOutcome?.kind !== 'reading',
+            outcome: this.datasetOutcome,
             onLoad: (files) => void this.loadDataset(files),
           })}
         </div>
@@ -339,15 +340,17 @@ export class MlpTrainer extends LitElement {
         this.lastState = event.state;
         break;
       case 'error':
-        // An engine error about a setting goes next to that setting, in the form's words.
-        this.fault = event.field ? fieldErrorFrom({ message: event.message, field: event.field, allowed: event.allowed, index: event.index }, this.settings.draft.values) : null;
-        if (this.fault?.field) void this.revealField(this.fault.field);
-        this.loadingDataset = false;
+        // An engine error about a setting goes next to that setting, in the form's words (a file's refusal
+        // is said next to its file input instead).
+        if (event.field && this.importOutcome?.kind !== 'reading' && this.datasetOutcome?.kind !== 'reading') {
+          this.fault = fieldErrorFrom({ message: event.message, field: event.field, allowed: event.allowed, index: event.index }, this.settings.draft.values);
+          if (this.fault.field) void this.revealField(this.fault.field);
+        }
         break;
       case 'ready':
         // A new dataset: the model trained on the old one is gone.
-        this.loadingDataset = false;
         this.hasModel = false;
+        this.prepareKernels();
         this.padElement?.clear();
         this.fault = null;
         break;
@@ -355,6 +358,17 @@ export class MlpTrainer extends LitElement {
         break;
     }
     this.mapper.handle(event);
+  }
+
+  /** While the page is read, the engine compiles what the settings shown will need, so that Start starts at once. */
+  private prepareKernels(): void {
+    let recipe: Recipe;
+    try {
+      recipe = this.settings.recipe();
+    } catch {
+      return; // Settings that cannot run yet: their refusal comes when Start is pressed.
+    }
+    void this.controller.prepare(recipe);
   }
 
   /** Validates the settings, showing and dispatching a refusal; the recipe when they are fine. */
@@ -448,7 +462,7 @@ export class MlpTrainer extends LitElement {
     this.importOutcome = { kind: 'reading', name: weights.name };
     const result = await this.controller.importWeights(weights.bytes, weights.name);
     if (!result) {
-      this.importOutcome = { kind: 'refused', message: `Could not import ${weights.name}: ${this.controller.error}` };
+      this.importOutcome = { kind: 'refused', message: `Could not import ${weights.name}: ${this.takeEngineError()}` };
       return;
     }
     const { evaluation, layers } = result;
@@ -468,19 +482,30 @@ export class MlpTrainer extends LitElement {
   private async loadDataset(files: File[]): Promise<void> {
     const total = files.reduce((sum, file) => sum + file.size, 0);
     if (total > MAX_DATASET_BYTES) {
-      this.refuse(new FieldError(null, `The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).`));
+      this.datasetOutcome = { kind: 'refused', message: `The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).` };
       return;
     }
-    this.loadingDataset = true;
+    this.datasetOutcome = { kind: 'reading' };
+    let named: Array<{ name: string; bytes: Uint8Array }>;
     try {
-      const named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
-      this.fault = null;
-      await this.controller.loadDataset('your dataset', named);
+      named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
     } catch (error) {
-      this.refuse(new FieldError(null, `Could not read the files picked: ${error instanceof Error ? error.message : String(error)}`));
-    } finally {
-      this.loadingDataset = false;
+      this.datasetOutcome = { kind: 'refused', message: `Could not read the files picked: ${error instanceof Error ? error.message : String(error)}.` };
+      return;
     }
+    if (await this.controller.loadDataset('your dataset', named)) {
+      this.datasetOutcome = null;
+      return;
+    }
+    // Said next to the file input, where the eye is; not a second time in the status strip.
+    this.datasetOutcome = { kind: 'refused', message: `Could not load these files: ${this.takeEngineError()}` };
+  }
+
+  /** The engine's last refusal, taken to be shown next to what caused it (and so not in the status strip). */
+  private takeEngineError(): string {
+    const message = this.controller.error ?? 'the engine gave no reason';
+    this.controller.error = null;
+    return message;
   }
 
   private get padElement(): DigitPad | null {
@@ -493,7 +518,7 @@ export class MlpTrainer extends LitElement {
   /** Test digits for the pad's keyboard path come from the engine's copy of the test set. */
   private readonly testDigit: TestDigitProvider = async (index) => {
     const image = await this.controller.testImage(index);
-    if (!image) throw new Error(this.controller.error ?? 'the engine has no test set loaded');
+    if (!image) throw new Error(this.takeEngineError());
     return image;
   };
 }

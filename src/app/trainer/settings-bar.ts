@@ -15,7 +15,7 @@ import { BAR_FIELDS, FIELD_LABELS, MORE_FIELDS, isRecipeName, type Draft, type F
 
 /** The preset menu's words. */
 export const PRESET_LABELS: Record<RecipeName, string> = {
-  quick: 'Quick: 300 steps',
+  quick: 'Quick: 200 steps, about 10 s',
   mlp: 'The lesson: 784-256-256-10, 15 epochs',
   deep: 'Deep: 784-512×4-10, 15 epochs',
 };

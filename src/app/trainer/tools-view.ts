@@ -87,13 +87,14 @@ export function renderWeights(v: WeightsView): TemplateResult {
 }
 
 export interface DatasetView {
-  /** The dataset the engine holds now (null while it loads the first one). */
+  /** The dataset the engine holds now (null while it loads the first one, or when it could not). */
   dataset: EngineController['dataset'];
   /** No run is going and no dataset is being read: files may be picked. */
   canLoad: boolean;
+  /** Files being read, or why the last ones were refused (the dataset in use is kept). */
+  outcome: { kind: 'reading' } | { kind: 'refused'; message: string } | null;
   onLoad(files: File[]): void;
 }
-
 
 /** Training on one's own IDX dataset (Fashion-MNIST's four files, say) instead of MNIST. */
 export function renderDataset(v: DatasetView): TemplateResult {
@@ -104,17 +105,22 @@ export function renderDataset(v: DatasetView): TemplateResult {
     if (files.length > 0) v.onLoad(files);
   };
   const d = v.dataset;
+  const o = v.outcome;
   return html`
     <section class="card" part="dataset" aria-labelledby="dataset-title">
       <h2 id="dataset-title">Dataset</h2>
       <p id="dataset-summary" class="hint">
-        ${d ? `${d.name}: ${integer.format(d.train)} training and ${integer.format(d.test)} test images of ${d.rows}×${d.cols}, ${d.classes} classes.` : 'Loading…'}
+        ${d ? `${d.name}: ${integer.format(d.train)} training and ${integer.format(d.test)} test images of ${d.rows}×${d.cols}, ${d.classes} classes.` : 'No dataset loaded yet.'}
       </p>
       <div class="field">
-        <label for="dataset-files">Your own dataset: the four IDX files (MNIST layout, plain or .gz)</label>
-        <input id="dataset-files" type="file" multiple part="input" ?disabled=${!v.canLoad} @change=${picked} />
+        <label for="dataset-files">Your own dataset</label>
+        <input id="dataset-files" type="file" multiple part="input" aria-describedby="dataset-hint" ?disabled=${!v.canLoad} @change=${picked} />
+        <small id="dataset-hint" class="hint">The four IDX files in MNIST's layout, plain or .gz: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; up to 256 MB in all.</small>
       </div>
-      <p class="hint">train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte; up to 256 MB in all. Labels 0 to 9.</p>
+      ${o?.kind === 'reading' ? html`<p id="dataset-result" class="hint" role="status">Reading the files…</p>` : nothing}
+      ${o?.kind === 'refused'
+        ? html`<div id="dataset-result" class="alert" role="alert" part="error">${o.message} ${d ? `The ${d.name} dataset is still loaded.` : ''}</div>`
+        : nothing}
     </section>
   `;
 }
