@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INIT_CHOICES, LOG_CEILING, LOG_FLOOR, alignSeries, colorFor, describeProbe, forLogScale, formatPercent, formatValue, trendOf } from '../src/app/lab/lab-format.ts';
+import { INIT_CHOICES, LOG_CEILING, LOG_FLOOR, colorFor, describeProbe, forLogScale, formatPercent, formatValue, trendOf } from '../src/app/lab/lab-format.ts';
 import { parseInitializer } from '../src/init/initializers.ts';
 
 describe('lab choices', () => {
@@ -28,17 +28,6 @@ describe('formatValue', () => {
     expect(formatValue(NaN)).toBe('NaN');
     expect(formatValue(Infinity)).toBe('∞');
     expect(formatPercent(0.98071)).toBe('98.07%');
-  });
-});
-
-describe('alignSeries', () => {
-  it('merges different x samplings onto one sorted axis with gaps', () => {
-    expect(alignSeries([[[1, 0.5], [3, 0.25]], [[2, 0.9], [3, 0.8]]])).toEqual([
-      [1, 2, 3],
-      [0.5, null, 0.25],
-      [null, 0.9, 0.8],
-    ]);
-    expect(alignSeries([])).toEqual([[]]);
   });
 });
 

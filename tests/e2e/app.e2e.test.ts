@@ -15,6 +15,7 @@ import type { CDPSession, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseSafetensors } from '../../src/data/safetensors.ts';
 import type { PageProblems } from './browser.ts';
+import type { MlpTrainer } from '../../src/app/trainer/mlp-trainer.ts';
 import {
   clickButton,
   fillTinyRun,
@@ -32,12 +33,18 @@ import {
 
 const site = useSite();
 
-/** The current run's loss curve as the chart holds it: [step, loss] pairs. */
-function lossCurve(page: Page): Promise<Array<[number, number]>> {
-  return page.$eval('mlp-trainer', (el) => {
-    const run = (el as unknown as { history: { current: { losses: Array<[number, number]> } | null } }).history.current;
-    return run ? run.losses : [];
-  });
+/** What the page shows of the model it holds: state, accuracy, loss summary and curve, Export, and the pad's verdict. */
+async function modelOnScreen(page: Page) {
+  return {
+    state: await trainerState(page),
+    accuracy: await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'),
+    accuracyText: await shadowText(page, '#accuracy-summary'),
+    loss: await shadowText(page, '#loss-summary'),
+    curve: await page.$eval('mlp-trainer', (el) => (el as MlpTrainer).history.current?.losses ?? []),
+    exportDisabled: await page.$eval('mlp-trainer >>> #export', (b) => (b as HTMLButtonElement).disabled),
+    prediction: await shadowAttribute(page, '#probabilities', 'data-prediction'),
+    bars: await page.$$eval('mlp-trainer >>> #probabilities .value', (cells) => cells.map((c) => c.textContent)),
+  };
 }
 let page: Page;
 let problems: PageProblems;
@@ -142,16 +149,7 @@ describe('<mlp-trainer> on the demo page', () => {
   });
 
   it('refuses a weight file of random bytes next to the import, and loses nothing: accuracy, curve, Export and the pad stay', async () => {
-    const before = {
-      state: await trainerState(page),
-      accuracy: await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'),
-      accuracyText: await shadowText(page, '#accuracy-summary'),
-      loss: await shadowText(page, '#loss-summary'),
-      curve: await lossCurve(page),
-      exportDisabled: await page.$eval('mlp-trainer >>> #export', (b) => (b as HTMLButtonElement).disabled),
-      prediction: await shadowAttribute(page, '#probabilities', 'data-prediction'),
-      bars: await page.$$eval('mlp-trainer >>> #probabilities .value', (cells) => cells.map((c) => c.textContent)),
-    };
+    const before = await modelOnScreen(page);
     expect(before.curve.length).toBe(5);
     expect(before.exportDisabled).toBe(false);
     expect(before.prediction).toMatch(/^\d$/);
@@ -166,16 +164,7 @@ describe('<mlp-trainer> on the demo page', () => {
     expect(message).toMatch(/^Could not import garbage\.safetensors: .+ Nothing was changed: the model you had is still loaded\.$/);
     expect(await shadowText(page, '#error')).toBeNull();
 
-    const after = {
-      state: await trainerState(page),
-      accuracy: await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'),
-      accuracyText: await shadowText(page, '#accuracy-summary'),
-      loss: await shadowText(page, '#loss-summary'),
-      curve: await lossCurve(page),
-      exportDisabled: await page.$eval('mlp-trainer >>> #export', (b) => (b as HTMLButtonElement).disabled),
-      prediction: await shadowAttribute(page, '#probabilities', 'data-prediction'),
-      bars: await page.$$eval('mlp-trainer >>> #probabilities .value', (cells) => cells.map((c) => c.textContent)),
-    };
+    const after = await modelOnScreen(page);
     expect(after).toEqual(before);
     // The pad still classifies with the model that was kept.
     expect(await page.$eval('mlp-trainer >>> #draw-pad', (el) => el.getAttribute('aria-disabled'))).toBe('false');
@@ -193,7 +182,7 @@ describe('<mlp-trainer> on the demo page', () => {
     expect(Number(await shadowAttribute(page, '#accuracy-summary', 'data-accuracy'))).toBe(before);
     expect(await shadowText(page, '#accuracy-summary')).toMatch(/of the imported weights/);
     await waitForState(page, 'imported', 30_000);
-    expect(await shadowText(page, '#progress-text')).toBe('Imported weights loaded.');
+    expect(await shadowText(page, '#progress-text')).toMatch(/^Imported weights loaded\. · test accuracy \d+\.\d\d%$/);
     // The earlier run stays on the chart; the imported model is a run of its own, marked at step 0.
     expect(await shadowAttribute(page, '#loss-summary', 'data-runs')).toBe('2');
     await screenshot(page, 'import-loaded', { element: 'mlp-trainer >>> section[part="weights"]' });

@@ -260,7 +260,7 @@ describe('<init-lab> on a phone', () => {
 
     expect(await unscrolledOverflow(page)).toEqual([]);
     // The tables do scroll here, and say so.
-    const scrollers = await page.$$eval('init-lab >>> lab-scroll', (all) => all.map((s) => s.hasAttribute('overflowing')));
+    const scrollers = await page.$$eval('init-lab >>> mlp-scroll', (all) => all.map((s) => s.hasAttribute('overflowing')));
     expect(scrollers).toEqual([true, true]);
     await screenshot(page, 'lab-390', { element: 'init-lab' });
 

@@ -6,10 +6,11 @@
 import { html, nothing } from 'lit';
 import type { ProbeResult } from '../../engine/protocol.ts';
 import { PROBE_BATCH, PROBE_DEPTH, PROBE_FIELD_IDS, PROBE_MAX_WIDTH, engineError, parseProbeForm, type ProbeFormText } from './lab-form.ts';
-import { alignSeries, colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
+import { colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
+import { alignSeries } from '../widgets/series.ts';
 import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
-import './lab-scroll.ts';
+import '../widgets/scroll-box.ts';
 import { memo } from '../widgets/memo.ts';
 
 const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1', 'normal:0,0.01'];
@@ -141,7 +142,7 @@ export class DepthProbe {
   private table(results: ProbeResult[]) {
     const rows = Math.max(0, ...results.map((r) => Math.max(r.activationStd.length, r.gradientStd.length)));
     const hidden = this.layers.length - 2;
-    return html`<lab-scroll class="table-wrap" part="table" label="Standard deviation per layer at initialization">
+    return html`<mlp-scroll class="table-wrap" part="table" label="Standard deviation per layer at initialization">
       <table id="probe-table">
         <caption>Standard deviation per layer at initialization: activations (forward) and dLoss/dz (backward)</caption>
         <thead>
@@ -161,7 +162,7 @@ export class DepthProbe {
           </tr>`)}
         </tbody>
       </table>
-    </lab-scroll>`;
+    </mlp-scroll>`;
   }
 }
 

@@ -24,7 +24,7 @@
  * @csspart button - Every button.
  * @csspart chart - Each chart's figure.
  * @csspart field - Each labelled input with its hint and its error.
- * @csspart table - Each table's scrolling wrapper (<lab-scroll>).
+ * @csspart table - Each table's scrolling wrapper (<mlp-scroll>).
  * @csspart status - The engine status line.
  * @csspart error - A problem's message, under the field or the button it concerns.
  */

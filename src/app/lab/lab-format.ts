@@ -1,7 +1,7 @@
 /**
  * Pure helpers for the initialization lab: the initializers it offers (with a stable colour each, so a
  * scheme looks the same in every chart), number formatting for tables, the clamp that keeps log-scale
- * charts drawable, series alignment for uPlot, and plain-language summaries for screen readers.
+ * charts drawable, and plain-language summaries for screen readers (series alignment is widgets/series.ts).
  * No DOM, no engine: unit-tested in tests/lab-format.test.ts.
  */
 
@@ -66,20 +66,6 @@ export function formatPercent(fraction: number): string {
   return Number.isFinite(fraction) ? `${(fraction * 100).toFixed(2)}%` : '—';
 }
 
-/**
- * Series sampled at different x values, merged onto one sorted x axis as uPlot wants it (AlignedData):
- * [xs, ys of series 0, ys of series 1, ...] with null where a series has no point at that x.
- */
-export function alignSeries(series: ReadonlyArray<ReadonlyArray<readonly [number, number | null]>>): [number[], ...(number | null)[][]] {
-  const xs = [...new Set(series.flatMap((points) => points.map(([x]) => x)))].sort((a, b) => a - b);
-  const column = new Map(xs.map((x, i) => [x, i]));
-  const ys = series.map((points) => {
-    const y: (number | null)[] = new Array(xs.length).fill(null);
-    for (const [x, value] of points) y[column.get(x)!] = value;
-    return y;
-  });
-  return [xs, ...ys];
-}
 
 export type Trend = 'vanishes' | 'shrinks' | 'stays in range' | 'grows' | 'explodes' | 'breaks (NaN)';
 

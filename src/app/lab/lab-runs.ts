@@ -7,10 +7,11 @@ import { html, nothing } from 'lit';
 import { MAX_LR } from '../../train/recipe.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import { LAB_FIELD_IDS, LAB_MAX_EPOCHS, defaultLabText, engineError, parseLabForm, type LabFormText } from './lab-form.ts';
-import { alignSeries, colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
+import { colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
+import { alignSeries } from '../widgets/series.ts';
 import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from './lab-chart.ts';
-import './lab-scroll.ts';
+import '../widgets/scroll-box.ts';
 import { memo } from '../widgets/memo.ts';
 
 export interface LabEpoch {
@@ -221,7 +222,7 @@ export class LabRuns {
   }
 
   private table() {
-    return html`<lab-scroll class="table-wrap" part="table" label="Results per initializer">
+    return html`<mlp-scroll class="table-wrap" part="table" label="Results per initializer">
       <table id="lab-table">
         <caption>Results per initializer</caption>
         <thead>
@@ -244,7 +245,7 @@ export class LabRuns {
               })}
         </tbody>
       </table>
-    </lab-scroll>`;
+    </mlp-scroll>`;
   }
 }
 

@@ -18,6 +18,7 @@ import { SettingsController } from './settings.ts';
 import { renderSettingsBar } from './settings-bar.ts';
 import { renderDataset, renderDeviceLost, renderWeights, type ImportOutcome } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
+import { themeStyles } from '../widgets/theme.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderStatus } from './trainer-views.ts';
 import { WeightFileError, downloadBytes, readWeightFile } from './weights-io.ts';
 
@@ -59,12 +60,12 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @cssprop --mlp-surface - Card background. --mlp-border: borders. --mlp-danger: errors and wrong cells (default #dc2626).
  * @cssprop --mlp-font - Font family (default the system UI font).
  * @cssprop --mlp-radius - Corner radius (default 6px). --mlp-gap: space between regions (default 1rem).
- * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: chart height (default 240px).
+ * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: height of each chart's plot (default 250px).
  * @cssprop --mlp-sticky-top - Where the status strip sticks while the page scrolls (default 0).
  */
 @customElement('mlp-trainer')
 export class MlpTrainer extends LitElement {
-  static override styles = trainerStyles;
+  static override styles = [themeStyles, trainerStyles];
 
   /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson) or "deep". */
   @property() recipe = 'quick';
@@ -244,6 +245,7 @@ export class MlpTrainer extends LitElement {
             onPreset: (name) => this.choosePreset(name),
             onEvalEachEpoch: (value) => this.followUp(this.settings.set({ ...this.settings.draft, evalEachEpoch: value })),
             onMoreToggle: (open) => (this.moreOpen = open),
+            onForgetLrChanges: () => this.settings.forgetLrChanges(),
             onPauseResume: () => (c.state === 'paused' ? this.resume() : this.pause()),
             onStop: () => this.stop(),
             onStep: () => this.step(),
@@ -256,6 +258,7 @@ export class MlpTrainer extends LitElement {
           batch: c.recipe?.batch ?? 0,
           error: this.statusError(),
           summary: describeEngine(c.dataset, c.adapter),
+          evaluation: this.latestEvaluation,
         })}
         ${lost ? renderDeviceLost(lost, () => this.recover()) : nothing}
         <div class="stage">

@@ -4,27 +4,12 @@
  */
 import { css } from 'lit';
 
+// After themeStyles (widgets/theme.ts), which defines the --_* variables used here.
+
 export const offlineDemoStyles = css`
   :host {
-    --_accent: var(--mlp-accent, #0b63ce);
-    --_bg: var(--mlp-background, #ffffff);
-    --_fg: var(--mlp-foreground, #1d1d1f);
-    --_muted: var(--mlp-muted, #6b7280);
-    --_surface: var(--mlp-surface, color-mix(in srgb, var(--_fg) 4%, var(--_bg)));
-    --_border: var(--mlp-border, color-mix(in srgb, var(--_fg) 18%, transparent));
-    --_danger: var(--mlp-danger, #dc2626);
-    --_radius: var(--mlp-radius, 6px);
-    --_gap: var(--mlp-gap, 1rem);
     --_chart-height: var(--mlp-chart-height, 190px);
-    display: block;
-    color: var(--_fg);
-    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', sans-serif);
-    font-size: 15px;
-    line-height: 1.45;
     container-type: inline-size;
-  }
-  * {
-    box-sizing: border-box;
   }
   .layout {
     display: grid;

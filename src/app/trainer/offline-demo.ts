@@ -22,13 +22,14 @@ import type { RecordedRun } from '../../train/recording.ts';
 import { accuracyCurve, describeRecord, loadRecordedRun, lossCurve } from './recorded-run.ts';
 import { loadLessonClassifier, testDigitsFrom } from './lesson-model.ts';
 import { offlineDemoStyles } from './offline-demo-styles.ts';
+import { themeStyles } from '../widgets/theme.ts';
 
 /** MNIST's test set; the pad's number input allows this many before the files are fetched. */
 const MNIST_TEST_COUNT = 10_000;
 
 @customElement('mlp-offline-demo')
 export class OfflineDemo extends LitElement {
-  static override styles = offlineDemoStyles;
+  static override styles = [themeStyles, offlineDemoStyles];
 
   /** Why WebGPU is missing and what to do about it (the trainer's message). */
   @property() reason = '';

@@ -37,6 +37,7 @@ export interface SettingsBarView {
   onPreset(name: RecipeName): void;
   onEvalEachEpoch(value: boolean): void;
   onMoreToggle(open: boolean): void;
+  onForgetLrChanges(): void;
   onPauseResume(): void;
   onStop(): void;
   onStep(): void;
@@ -66,7 +67,9 @@ const lrChangesText = (changes: LrChange[]): string => changes.map((c) => `${c.l
 export function renderSettingsBar(v: SettingsBarView): TemplateResult {
   const active = v.state === 'running' || v.state === 'paused';
   const fault = v.fault?.field ? v.fault : null;
-  const describedBy = (field: Field) => [HINTS[field] ? `${field}-hint` : '', fault?.field === field ? `${field}-error` : ''].filter(Boolean).join(' ') || nothing;
+  const changes = !active && v.draft.lrChanges.length > 0;
+  const describedBy = (field: Field) =>
+    [HINTS[field] ? `${field}-hint` : '', field === 'lr' && changes ? 'lr-changes' : '', fault?.field === field ? `${field}-error` : ''].filter(Boolean).join(' ') || nothing;
   const hint = (field: Field) => (HINTS[field] ? html`<small id="${field}-hint" class="hint">${HINTS[field]}</small>` : nothing);
   const error = (field: Field) =>
     fault?.field === field
@@ -99,9 +102,6 @@ export function renderSettingsBar(v: SettingsBarView): TemplateResult {
           @change=${(e: Event) => v.onCommit(field, (e.target as HTMLInputElement).value)}
         />
         ${field === 'lr' && active ? html`<small id="lr-hint" class="hint">Enter applies it from the next step</small>` : hint(field)}
-        ${field === 'lr' && !active && v.draft.lrChanges.length > 0
-          ? html`<small id="lr-changes" class="hint">then ${lrChangesText(v.draft.lrChanges)} (changed during the run; kept in the link)</small>`
-          : nothing}
         ${error(field)}
       </div>
     `;
@@ -158,6 +158,12 @@ export function renderSettingsBar(v: SettingsBarView): TemplateResult {
         <button id="step" type="button" part="button step" ?disabled=${!v.canRun} @click=${() => v.onStep()}>Step</button>
       </div>
     </div>
+    ${changes
+      ? html`<p id="lr-changes" class="hint lr-changes">
+          Learning rate ${v.draft.values.lr}, then ${lrChangesText(v.draft.lrChanges)}: changed during the last run and kept in the link, so Start replays them.
+          <button id="forget-lr-changes" type="button" class="link" part="button forget-lr-changes" @click=${() => v.onForgetLrChanges()}>Forget the changes</button>
+        </p>`
+      : nothing}
     <details class="more" ?open=${v.moreOpen} @toggle=${(e: Event) => v.onMoreToggle((e.target as HTMLDetailsElement).open)}>
       <summary>More settings</summary>
       <fieldset part="settings">

@@ -4,34 +4,13 @@
  */
 import { css } from 'lit';
 
+// After themeStyles (widgets/theme.ts), which defines the --_* variables used here.
+
 export const trainerStyles = css`
   :host {
-    --_accent: var(--mlp-accent, #0b63ce);
-    --_bg: var(--mlp-background, #ffffff);
-    --_fg: var(--mlp-foreground, #1d1d1f);
-    --_muted: var(--mlp-muted, #6b7280);
-    --_surface: var(--mlp-surface, color-mix(in srgb, var(--_fg) 4%, var(--_bg)));
-    --_border: var(--mlp-border, color-mix(in srgb, var(--_fg) 18%, transparent));
-    --_danger: var(--mlp-danger, #dc2626);
-    --_radius: var(--mlp-radius, 6px);
-    --_gap: var(--mlp-gap, 1rem);
-    display: block;
-    color: var(--_fg);
+    --_chart-height: var(--mlp-chart-height, 250px);
     background: var(--_bg);
-    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', sans-serif);
-    font-size: 15px;
-    line-height: 1.45;
     container-type: inline-size;
-  }
-  :host([hidden]) {
-    display: none;
-  }
-  * {
-    box-sizing: border-box;
-  }
-  :focus-visible {
-    outline: 3px solid var(--_accent);
-    outline-offset: 2px;
   }
   .layout {
     display: grid;
@@ -83,6 +62,9 @@ export const trainerStyles = css`
   }
   details.more {
     margin-top: 0.35rem;
+  }
+  .lr-changes {
+    margin: 0.35rem 0 0;
   }
   details.more > summary {
     cursor: pointer;
@@ -267,8 +249,7 @@ export const trainerStyles = css`
     gap: var(--_gap);
   }
   .charts mlp-line-chart {
-    --mlp-chart-height: var(--mlp-trainer-chart-height, 300px);
-    height: var(--mlp-chart-height);
+    --mlp-chart-height: var(--_chart-height);
   }
   .charts figcaption {
     display: flex;
@@ -289,17 +270,6 @@ export const trainerStyles = css`
   }
   .ok p {
     margin: 0 0 0.4rem;
-  }
-  mlp-confusion-matrix {
-    /* A cue that the matrix scrolls sideways on a narrow screen: shadows at the edge that hides columns. */
-    background:
-      linear-gradient(to right, var(--_surface) 30%, transparent) left / 2rem 100% no-repeat local,
-      linear-gradient(to left, var(--_surface) 30%, transparent) right / 2rem 100% no-repeat local,
-      radial-gradient(farthest-side at 0 50%, color-mix(in srgb, var(--_fg) 30%, transparent), transparent) left / 0.8rem 100% no-repeat scroll,
-      radial-gradient(farthest-side at 100% 50%, color-mix(in srgb, var(--_fg) 30%, transparent), transparent) right / 0.8rem 100% no-repeat scroll;
-  }
-  .scroll-hint {
-    display: none;
   }
   .evaluation {
     display: grid;
@@ -328,9 +298,6 @@ export const trainerStyles = css`
     .bar-row #lr,
     .bar-row #epochs {
       width: 100%;
-    }
-    .scroll-hint {
-      display: block;
     }
   }
   .wide {

@@ -14,6 +14,7 @@ import type { RunHistory, RunMark, RunRecord } from './run-history.ts';
 import '../widgets/line-chart.ts';
 import '../widgets/digit-view.ts';
 import '../widgets/confusion-matrix.ts';
+import '../widgets/scroll-box.ts';
 
 const integer = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
 const percent = (fraction: number, digits = 2) => `${(fraction * 100).toFixed(digits)}%`;
@@ -54,13 +55,15 @@ export interface StatusView {
   error: string | null;
   /** What the engine holds (dataset and adapter), said once it is ready. */
   summary: string;
+  /** The latest test-set evaluation, said beside the progress once a run has one. */
+  evaluation: Evaluation | undefined;
 }
 
 /**
  * The status strip under the settings: the progress bar, one line of progress, and any error about the run.
  * It sticks to the top of the window while the page scrolls, so a run's progress and its failures stay in view.
  */
-export function renderStatus({ state, progress, stepsTotal, batch, error, summary }: StatusView): TemplateResult {
+export function renderStatus({ state, progress, stepsTotal, batch, error, summary, evaluation }: StatusView): TemplateResult {
   const step = progress?.step ?? 0;
   let text = STATE_WORDS[state] ?? '';
   if (progress) {
@@ -71,6 +74,7 @@ export function renderStatus({ state, progress, stepsTotal, batch, error, summar
       `step ${integer.format(step)} of ${integer.format(stepsTotal)} · ` +
       `${integer.format(progress.samplesPerSecond)} samples/s${timeLeft}`;
   }
+  if (evaluation && state !== 'running') text += ` · test accuracy ${percent(evaluation.accuracy)}`;
   return html`
     <section part="progress" class="status ${state === 'running' ? 'running' : ''}" aria-label="Progress">
       <progress id="progress" part="progress-bar" max=${Math.max(stepsTotal, 1)} .value=${step} aria-label="Training progress"></progress>
@@ -167,18 +171,15 @@ export function renderEvaluation(e: Evaluation | undefined, classes: number): Te
       </figure>
       <figure class="card" part="card confusion">
         <figcaption>Confusion matrix</figcaption>
-        <p class="scroll-hint hint" id="confusion-hint">Scroll the table sideways to see every column →</p>
-        <mlp-confusion-matrix
-          tabindex="0"
-          role="region"
-          aria-label="Confusion matrix (scrolls sideways)"
-          aria-describedby="confusion-hint"
+        <mlp-scroll id="confusion-scroll" label="Confusion matrix">
+          <mlp-confusion-matrix
           id="confusion"
           .counts=${e?.confusion ?? []}
           classes=${classes}
           data-total=${e ? String(e.count) : nothing}
           data-correct=${e ? String(e.correct) : nothing}
-        ></mlp-confusion-matrix>
+          ></mlp-confusion-matrix>
+        </mlp-scroll>
       </figure>
       <figure class="card wide" part="card misclassified">
         <figcaption>

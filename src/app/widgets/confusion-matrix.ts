@@ -14,8 +14,6 @@ export class ConfusionMatrix extends LitElement {
       display: block;
       font: inherit;
       font-variant-numeric: tabular-nums;
-      overflow-x: auto;
-      overflow-y: hidden;
     }
     table {
       border-collapse: collapse;

@@ -4,32 +4,11 @@
  */
 import { css } from 'lit';
 
+// After themeStyles (widgets/theme.ts), which defines the --_* variables used here.
+
 export const digitPadStyles = css`
   :host {
     --_size: var(--mlp-pad-size, 192px);
-    --_accent: var(--mlp-accent, #0b63ce);
-    --_bg: var(--mlp-background, #ffffff);
-    --_fg: var(--mlp-foreground, #1d1d1f);
-    --_muted: var(--mlp-muted, #6b7280);
-    --_border: var(--mlp-border, color-mix(in srgb, var(--_fg) 18%, transparent));
-    --_danger: var(--mlp-danger, #dc2626);
-    --_radius: var(--mlp-radius, 6px);
-    --_gap: var(--mlp-gap, 1rem);
-    display: block;
-    color: var(--_fg);
-    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', sans-serif);
-    font-size: 15px;
-    line-height: 1.45;
-  }
-  :host([hidden]) {
-    display: none;
-  }
-  * {
-    box-sizing: border-box;
-  }
-  :focus-visible {
-    outline: 3px solid var(--_accent);
-    outline-offset: 2px;
   }
   .pad {
     display: flex;

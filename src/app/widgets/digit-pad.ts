@@ -23,6 +23,7 @@ import { styleMap } from 'lit/directives/style-map.js';
 import { DrawPadController, PAD_SIZE } from './draw-pad.ts';
 import { argmax, describePrediction, formatPercent, parseTestIndex } from './digit-pad-helpers.ts';
 import { digitPadStyles } from './digit-pad-styles.ts';
+import { themeStyles } from './theme.ts';
 
 /** Side of the images a classifier gets: 28x28 u8, white on black, as MNIST's. */
 export const IMAGE_SIDE = 28;
@@ -51,7 +52,7 @@ export type PadPredictionEvent = CustomEvent<PadPrediction>;
 
 @customElement('mlp-digit-pad')
 export class DigitPad extends LitElement {
-  static override styles = digitPadStyles;
+  static override styles = [themeStyles, digitPadStyles];
 
   /** The model; without one the pad is off. */
   @property({ attribute: false }) classify: Classifier | null = null;

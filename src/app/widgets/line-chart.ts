@@ -5,7 +5,7 @@
  * latest value until the pointer hovers a point. The chart itself is a picture: the parent element gives a
  * text summary for screen readers.
  *
- * @cssprop --mlp-chart-height - Height of the chart, legend included (default 220px).
+ * @cssprop --mlp-chart-height - Height of the plot, axes included; the legend adds its own lines below (default 220px).
  * @csspart plot - The element uPlot draws into.
  */
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
@@ -49,22 +49,31 @@ export class LineChart extends LitElement {
     css`
       :host {
         display: block;
-        min-height: var(--mlp-chart-height, 220px);
         color: var(--mlp-foreground, inherit);
         min-width: 0;
       }
       .plot {
         width: 100%;
       }
+      /* One line per series, so that long labels (an earlier run's differences) wrap on their own line. */
       .u-legend {
         font-size: 0.75rem;
         text-align: left;
+        line-height: 1.3;
       }
-      .u-legend .u-series {
-        padding: 0 0.4rem 0 0;
+      .u-legend.u-inline .u-series {
+        display: block;
+        padding: 0;
       }
-      .u-legend .u-series > * {
-        padding: 1px 2px;
+      .u-legend.u-inline .u-series > th,
+      .u-legend.u-inline .u-series > td,
+      .u-legend .u-label {
+        display: inline;
+        padding: 0 2px;
+      }
+      .u-legend .u-marker {
+        display: inline-block;
+        vertical-align: -0.1em;
       }
     `,
   ];
@@ -141,8 +150,8 @@ export class LineChart extends LitElement {
   }
 
   private size(): { width: number; height: number } {
-    const legend = this.plot?.root.querySelector<HTMLElement>('.u-legend')?.offsetHeight ?? 40;
-    return { width: Math.max(160, Math.floor(this.clientWidth || 320)), height: Math.max(120, Math.floor(this.clientHeight || 220) - legend - 8) };
+    const height = parseFloat(getComputedStyle(this).getPropertyValue('--mlp-chart-height')) || 220;
+    return { width: Math.max(160, Math.floor(this.clientWidth || 320)), height };
   }
 
   private fit(): void {

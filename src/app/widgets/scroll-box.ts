@@ -1,19 +1,19 @@
 /**
- * `<lab-scroll>`: a sideways scroller for a table wider than its panel (a phone, a probe of seven schemes),
+ * `<mlp-scroll>`: a sideways scroller for a table wider than its panel (a phone, a probe of seven schemes, a confusion matrix),
  * with cues that there is more: a shadow on each edge that hides columns and a one-line hint above. Both
  * show only while the content overflows, and only then is the scroller a named, focusable region, so a
  * keyboard can scroll it (arrow keys) and a screen reader hears what it holds and that it scrolls.
  *
  * @attr overflowing - Reflected: the content is wider than the scroller (the cues are showing).
- * @cssprop --lab-scroll-shadow - Colour of the edge shadows (default rgb(0 0 0 / 0.22)).
+ * @cssprop --mlp-scroll-shadow - Colour of the edge shadows (default rgb(0 0 0 / 0.22)).
  * @csspart hint - The "scroll sideways" line.
  * @csspart scroller - The scrolling box.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 
-@customElement('lab-scroll')
-export class LabScroll extends LitElement {
+@customElement('mlp-scroll')
+export class ScrollBox extends LitElement {
   static override styles = css`
     :host {
       display: block;
@@ -40,11 +40,11 @@ export class LabScroll extends LitElement {
     }
     .frame::before {
       left: 0;
-      background: linear-gradient(to right, var(--lab-scroll-shadow, rgb(0 0 0 / 0.22)), transparent);
+      background: linear-gradient(to right, var(--mlp-scroll-shadow, rgb(0 0 0 / 0.22)), transparent);
     }
     .frame::after {
       right: 0;
-      background: linear-gradient(to left, var(--lab-scroll-shadow, rgb(0 0 0 / 0.22)), transparent);
+      background: linear-gradient(to left, var(--mlp-scroll-shadow, rgb(0 0 0 / 0.22)), transparent);
     }
     .frame.more-before::before,
     .frame.more-after::after {
@@ -115,6 +115,6 @@ export class LabScroll extends LitElement {
 
 declare global {
   interface HTMLElementTagNameMap {
-    'lab-scroll': LabScroll;
+    'mlp-scroll': ScrollBox;
   }
 }

@@ -1,0 +1,35 @@
+/**
+ * The theme every element of the library shares, first in each element's styles: each --mlp-* custom
+ * property a page may set, read once into a private --_* variable with its default; the host's colour, font
+ * and size; border-box sizing; one focus ring. An element adds only what is its own.
+ */
+import { css } from 'lit';
+
+export const themeStyles = css`
+  :host {
+    --_accent: var(--mlp-accent, #0b63ce);
+    --_bg: var(--mlp-background, #ffffff);
+    --_fg: var(--mlp-foreground, #1d1d1f);
+    --_muted: var(--mlp-muted, #6b7280);
+    --_surface: var(--mlp-surface, color-mix(in srgb, var(--_fg) 4%, var(--_bg)));
+    --_border: var(--mlp-border, color-mix(in srgb, var(--_fg) 18%, transparent));
+    --_danger: var(--mlp-danger, #dc2626);
+    --_radius: var(--mlp-radius, 6px);
+    --_gap: var(--mlp-gap, 1rem);
+    display: block;
+    color: var(--_fg);
+    font-family: var(--mlp-font, system-ui, -apple-system, 'Segoe UI', sans-serif);
+    font-size: 15px;
+    line-height: 1.45;
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  * {
+    box-sizing: border-box;
+  }
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+`;
