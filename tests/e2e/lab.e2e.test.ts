@@ -228,7 +228,7 @@ function unscrolledOverflow(page: Page) {
     };
     const holder = (el: Element): Element | null => {
       for (let at: Element | null = el; at; at = at.parentElement ?? ((at.getRootNode() as ShadowRoot).host ?? null)) {
-        if (at.tagName === 'LAB-SCROLL') return at;
+        if (at.tagName === 'MLP-SCROLL') return at;
       }
       return null;
     };
