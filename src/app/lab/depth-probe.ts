@@ -7,9 +7,8 @@ import { html, nothing } from 'lit';
 import type { ProbeResult } from '../../engine/protocol.ts';
 import { PROBE_BATCH, PROBE_DEPTH, PROBE_FIELD_IDS, PROBE_MAX_WIDTH, engineError, parseProbeForm, type ProbeFormText } from './lab-form.ts';
 import { colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
-import { alignSeries } from '../widgets/series.ts';
 import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
-import type { ChartSeries } from './lab-chart.ts';
+import type { ChartSeries } from '../widgets/line-chart.ts';
 import '../widgets/scroll-box.ts';
 import { memo } from '../widgets/memo.ts';
 
@@ -29,11 +28,8 @@ export class DepthProbe {
   layers: number[] = [];
   running = false;
 
-  private readonly chartSeries = memo((results: ProbeResult[]) =>
-    results.map((r): ChartSeries => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init) })),
-  );
-  private readonly activationData = memo((results: ProbeResult[]) => perLayer(results, (r) => r.activationStd));
-  private readonly gradientData = memo((results: ProbeResult[]) => perLayer(results, (r) => r.gradientStd));
+  private readonly activationSeries = memo((results: ProbeResult[]) => perLayer(results, (r) => r.activationStd));
+  private readonly gradientSeries = memo((results: ProbeResult[]) => perLayer(results, (r) => r.gradientStd));
 
   constructor(private readonly host: PanelHost) {}
 
@@ -115,7 +111,6 @@ export class DepthProbe {
         <p class="summary">${this.running ? 'Measuring…' : 'No probe yet. Choose a depth, a width and initializers, then run the probe.'}</p>
       </div>`;
     }
-    const series = this.chartSeries(results);
     const depth = this.layers.length - 2;
     const width = this.layers[1];
     return html`<div id="probe-results" part="probe-results" data-results=${JSON.stringify(results)} aria-live="polite">
@@ -126,13 +121,13 @@ export class DepthProbe {
       <div class="charts">
         <figure part="chart">
           <figcaption>Activation standard deviation per layer (forward pass)</figcaption>
-          <lab-chart id="probe-activation-chart" .data=${this.activationData(results)} .series=${series} x-label="layer (last: logits)" y-label="std of activations" log-y points
-            label="Activation standard deviation per layer, log scale, one line per initializer; the list above and the table below give the numbers."></lab-chart>
+          <mlp-line-chart id="probe-activation-chart" .series=${this.activationSeries(results)} x-label="layer (last: logits)" y-label="std of activations" log-y whole-x points
+            label="Activation standard deviation per layer, log scale, one line per initializer; the list above and the table below give the numbers."></mlp-line-chart>
         </figure>
         <figure part="chart">
           <figcaption>Gradient standard deviation per layer (backward pass, dLoss/dz)</figcaption>
-          <lab-chart id="probe-gradient-chart" .data=${this.gradientData(results)} .series=${series} x-label="layer" y-label="std of dLoss/dz" log-y points
-            label="Standard deviation of the loss gradient with respect to each layer's pre-activation, log scale, one line per initializer; the list above and the table below give the numbers."></lab-chart>
+          <mlp-line-chart id="probe-gradient-chart" .series=${this.gradientSeries(results)} x-label="layer" y-label="std of dLoss/dz" log-y whole-x points
+            label="Standard deviation of the loss gradient with respect to each layer's pre-activation, log scale, one line per initializer; the list above and the table below give the numbers."></mlp-line-chart>
         </figure>
       </div>
       ${this.table(results)}
@@ -171,6 +166,6 @@ function cell(value: number | undefined): string {
 }
 
 /** One series per scheme over layer 1..n, clamped for a log axis. */
-function perLayer(results: ProbeResult[], pick: (r: ProbeResult) => number[]) {
-  return alignSeries(results.map((r) => pick(r).map((v, i) => [i + 1, forLogScale(v)] as const)));
+function perLayer(results: ProbeResult[], pick: (r: ProbeResult) => number[]): ChartSeries[] {
+  return results.map((r) => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init), points: pick(r).map((v, i) => [i + 1, forLogScale(v)] as const) }));
 }

@@ -37,7 +37,7 @@ import { LabRuns } from './lab-runs.ts';
 import { MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
 import { errorId, type PanelHost } from './lab-panel.ts';
 import { initLabStyles } from './init-lab-styles.ts';
-import './lab-chart.ts';
+import '../widgets/line-chart.ts';
 
 export type { LabEndDetail, LabRun } from './lab-runs.ts';
 export type { ProbeEndDetail } from './depth-probe.ts';

@@ -8,9 +8,9 @@ import { MAX_LR } from '../../train/recipe.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import { LAB_FIELD_IDS, LAB_MAX_EPOCHS, defaultLabText, engineError, parseLabForm, type LabFormText } from './lab-form.ts';
 import { colorFor, dashFor, forLogScale, formatPercent, formatValue, labelFor } from './lab-format.ts';
-import { alignSeries } from '../widgets/series.ts';
+import type { Point } from '../widgets/series.ts';
 import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
-import type { ChartSeries } from './lab-chart.ts';
+import type { ChartSeries } from '../widgets/line-chart.ts';
 import '../widgets/scroll-box.ts';
 import { memo } from '../widgets/memo.ts';
 
@@ -38,7 +38,6 @@ export interface LabEndDetail {
 }
 
 const DEFAULT_INITS = ['xavier-uniform', 'he-normal', 'normal:0,1'];
-const PERCENT: [number, number] = [0, 100];
 
 export class LabRuns {
   readonly text: LabFormText = defaultLabText();
@@ -49,14 +48,11 @@ export class LabRuns {
 
   /** Bumped by every change to `runs`, so charts get new data (and a redraw) only when there is some. */
   private version = 0;
-  private readonly chartSeries = memo((_inits: string) =>
-    this.runs.map((r): ChartSeries => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init) })),
+  private readonly lossSeries = memo((_version: number, logY: boolean) =>
+    this.runs.map((r) => this.seriesOf(r, r.losses.map(([s, l]) => [s, logY ? forLogScale(l) : Number.isFinite(l) ? l : null] as const))),
   );
-  private readonly lossData = memo((_version: number, logY: boolean) =>
-    alignSeries(this.runs.map((r) => r.losses.map(([s, l]) => [s, logY ? forLogScale(l) : Number.isFinite(l) ? l : null] as const))),
-  );
-  private readonly accuracyData = memo((_version: number) =>
-    alignSeries(this.runs.map((r) => r.epochs.map((e) => [e.epoch, Number.isFinite(e.accuracy) ? e.accuracy * 100 : null] as const))),
+  private readonly accuracySeries = memo((_version: number) =>
+    this.runs.map((r) => this.seriesOf(r, r.epochs.map((e) => [e.epoch, Number.isFinite(e.accuracy) ? e.accuracy * 100 : null] as const))),
   );
 
   constructor(private readonly host: PanelHost) {}
@@ -135,8 +131,8 @@ export class LabRuns {
     return this.runs.find((r) => r.init === init);
   }
 
-  private series(): ChartSeries[] {
-    return this.chartSeries(this.runs.map((r) => r.init).join('|'));
+  private seriesOf(run: LabRun, points: ReadonlyArray<Point>): ChartSeries {
+    return { label: labelFor(run.init), color: colorFor(run.init), dash: dashFor(run.init), points };
   }
 
   /** Ranked by latest accuracy: the sentence a screen reader hears after each epoch. */
@@ -174,8 +170,6 @@ export class LabRuns {
       else this.chosen.delete(init);
       touched();
     };
-    const lossData = this.lossData(this.version, this.logY);
-    const accuracyData = this.accuracyData(this.version);
     return html`<section part="lab" aria-labelledby="lab-heading">
       <h3 id="lab-heading">Same model, different starting weights</h3>
       <p class="lede">
@@ -208,13 +202,13 @@ export class LabRuns {
       <div class="charts">
         <figure part="chart">
           <figcaption>Training loss per step</figcaption>
-          <lab-chart id="lab-chart" .data=${lossData} .series=${this.series()} x-label="step" y-label="loss" ?log-y=${this.logY}
-            label=${`Training loss per step for ${this.runs.map((r) => labelFor(r.init)).join(', ') || 'no runs yet'}; the table below lists the numbers.`}></lab-chart>
+          <mlp-line-chart id="lab-chart" .series=${this.lossSeries(this.version, this.logY)} x-label="step" y-label="loss" whole-x ?log-y=${this.logY}
+            label=${`Training loss per step for ${this.runs.map((r) => labelFor(r.init)).join(', ') || 'no runs yet'}; the table below lists the numbers.`}></mlp-line-chart>
         </figure>
         <figure part="chart">
           <figcaption>Test accuracy after each epoch</figcaption>
-          <lab-chart id="lab-accuracy-chart" .data=${accuracyData} .series=${this.series()} x-label="epoch" y-label="accuracy (%)" points .yRange=${PERCENT}
-            label="Test accuracy after each epoch, one line per initializer; the table below lists the numbers."></lab-chart>
+          <mlp-line-chart id="lab-accuracy-chart" .series=${this.accuracySeries(this.version)} x-label="epoch" y-label="accuracy (%)" whole-x points y-fit="percent" digits="2"
+            label="Test accuracy after each epoch, one line per initializer; the table below lists the numbers."></mlp-line-chart>
         </figure>
       </div>
       ${this.table()}

@@ -137,12 +137,12 @@ export function renderCharts(v: ChartsView): TemplateResult {
               </button>`
             : nothing}
         </figcaption>
-        <mlp-line-chart id="loss-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.losses)} .marks=${chartMarks} x-label="step" y-label="cross-entropy" placeholder="Press Start: the loss of every step appears here"></mlp-line-chart>
+        <mlp-line-chart id="loss-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.losses)} .marks=${chartMarks} x-label="step" y-label="cross-entropy" whole-x placeholder="Press Start: the loss of every step appears here"></mlp-line-chart>
         <p id="loss-summary" class="summary" data-runs=${earlier + (run ? 1 : 0)}>${lossText}</p>
       </figure>
       <figure class="card accuracy" part="card accuracy">
         <figcaption>Test accuracy</figcaption>
-        <mlp-line-chart id="accuracy-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.accuracy)} x-label="step" y-label="%" y-fit="percent" points digits="2" placeholder="Measured on 10,000 test images"></mlp-line-chart>
+        <mlp-line-chart id="accuracy-chart" part="chart" .series=${runSeries(v.history, v.accent, (r) => r.accuracy)} x-label="step" y-label="%" y-fit="percent" whole-x points digits="2" placeholder="Measured on 10,000 test images"></mlp-line-chart>
         <p id="accuracy-summary" class="summary" data-accuracy=${e ? String(e.accuracy) : nothing}>${accuracyText}</p>
       </figure>
     </div>

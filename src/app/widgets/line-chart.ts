@@ -2,8 +2,9 @@
  * <mlp-line-chart>: several series over one x axis, drawn by uPlot (a small, fast canvas chart library; its
  * stylesheet is injected into this shadow root), with vertical marks for events (a learning-rate change, a
  * pause, an import). Earlier runs can be drawn faded beside the current one. The legend shows each series'
- * latest value until the pointer hovers a point. The chart itself is a picture: the parent element gives a
- * text summary for screen readers.
+ * latest value until the pointer hovers a point. The y axis is linear (fitted to the data, or to it within
+ * 0..100 for a percentage) or logarithmic at whole decades. The chart is a picture: a host gives a text
+ * summary beside it, or a `label` that becomes the chart's accessible name.
  *
  * @cssprop --mlp-chart-height - Height of the plot, axes included; the legend adds its own lines below (default 220px).
  * @csspart plot - The element uPlot draws into.
@@ -12,7 +13,7 @@ import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import { alignSeries, fitRange, lastValue, type Point } from './series.ts';
+import { WHOLE_INCRS, alignSeries, decadeRange, decadeSplits, fitRange, lastValue, tick, type Point } from './series.ts';
 
 export interface ChartSeries {
   label: string;
@@ -89,6 +90,15 @@ export class LineChart extends LitElement {
   @property({ type: Number }) digits = 4;
   /** Said in the middle of the plot while it has no data ("The loss of every step appears here"). */
   @property() placeholder = '';
+  /** A logarithmic y axis at whole decades; the data must then be positive (clamp it for drawing). */
+  @property({ type: Boolean, attribute: 'log-y' }) logY = false;
+  /** x is a whole number (a step, an epoch, a layer): no tick between two, and room at the ends for points. */
+  @property({ type: Boolean, attribute: 'whole-x' }) wholeX = false;
+  /**
+   * What the chart shows, in words. When set, the chart is an image with this accessible name (for a host
+   * that gives no text summary beside it); when empty, the chart is hidden from assistive technology.
+   */
+  @property() label = '';
 
   @query('.plot') private container!: HTMLDivElement;
   private plot: uPlot | null = null;
@@ -100,13 +110,25 @@ export class LineChart extends LitElement {
     return html`<div class="plot" part="plot" aria-hidden="true"></div>`;
   }
 
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('label')) return;
+    if (this.label) {
+      this.setAttribute('role', 'img');
+      this.setAttribute('aria-label', this.label);
+    } else {
+      this.removeAttribute('role');
+      this.removeAttribute('aria-label');
+    }
+  }
+
   override firstUpdated(): void {
     this.mount();
   }
 
   override updated(changed: PropertyValues<this>): void {
     if (!this.plot) return;
-    if (this.shapeOf() !== this.shape || changed.has('yFit') || changed.has('points') || changed.has('xLabel') || changed.has('yLabel')) {
+    const rebuilds = ['yFit', 'points', 'xLabel', 'yLabel', 'logY', 'wholeX'] as const;
+    if (this.shapeOf() !== this.shape || rebuilds.some((p) => changed.has(p))) {
       this.rebuild();
     } else if (changed.has('series')) {
       this.plot.setData(this.aligned());
@@ -165,7 +187,7 @@ export class LineChart extends LitElement {
     const ink = style.getPropertyValue('--mlp-foreground').trim() || style.color || '#222';
     const grid = { stroke: 'rgba(127,127,127,0.2)', width: 1 };
     // An empty chart draws its frame without numbers: ticks of a made-up range would only mislead.
-    const values = (_u: uPlot, splits: number[]) => splits.map((v) => (this.series.some((s) => s.points.length > 0) && v !== null ? String(Number(v.toPrecision(6))) : ''));
+    const values = (_u: uPlot, splits: number[]) => splits.map((v) => (this.series.some((s) => s.points.length > 0) ? tick(v) : ''));
     const axis = { stroke: ink, grid, ticks: grid, values };
     const digits = this.digits;
     // No pointer over the plot (idx null): the legend shows each series' latest value instead of a dash.
@@ -173,20 +195,32 @@ export class LineChart extends LitElement {
       const value = idx === null ? lastValue(u.data[sidx]) : v;
       return value === null ? '–' : format(value);
     };
-    const yRange: uPlot.Range.Function = (_u, min, max) => (this.yFit === 'percent' ? fitRange(min, max, 0, 100, 1) : [min, max === min ? max + 1 : max]);
+    const yValue = (n: number) => (this.logY ? tick(n) : n.toFixed(digits));
+    const xValue = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+    const xRange: uPlot.Range.Function = (_u, min, max) => {
+      const pad = this.wholeX && this.points ? 0.5 : min === max ? 1 : 0;
+      return [min - pad, max + pad];
+    };
+    const y: uPlot.Scale = this.logY
+      ? { distr: 3, log: 10, range: (_u, min, max) => decadeRange(min, max) }
+      : { range: this.yFit === 'percent' ? (_u, min, max) => fitRange(min, max, 0, 100, 1) : (_u, min, max) => [min, max === min ? max + 1 : max] };
     return {
       ...this.size(),
-      scales: {
-        x: { time: false, range: (_u, min, max) => (min === max ? [min - 1, max + 1] : [min, max]) },
-        y: { range: this.yFit === 'percent' ? yRange : undefined },
-      },
+      scales: { x: { time: false, range: xRange }, y },
       axes: [
-        { ...axis, label: this.xLabel },
-        { ...axis, label: this.yLabel, size: 56 },
+        { ...axis, label: this.xLabel, incrs: this.wholeX ? WHOLE_INCRS : undefined },
+        {
+          ...axis,
+          label: this.yLabel,
+          size: 56,
+          // Every decade gets its label (uPlot's log filter thins by a spacing meant for its own splits).
+          splits: this.logY ? (_u, _i, min, max) => decadeSplits(min, max) : undefined,
+          filter: this.logY ? (_u, splits) => splits : undefined,
+        },
       ],
       cursor: { drag: { x: false, y: false } },
       series: [
-        { label: this.xLabel, value: (u, v, s, i) => legendValue(u, v, s, i, (n) => String(Math.round(n))) },
+        { label: this.xLabel, value: (u, v, s, i) => legendValue(u, v, s, i, xValue) },
         ...this.series.map((s) => ({
           label: s.label,
           stroke: s.faded ? withAlpha(s.color, FADED_ALPHA) : s.color,
@@ -194,7 +228,7 @@ export class LineChart extends LitElement {
           dash: s.dash,
           spanGaps: true,
           points: { show: this.points, size: s.faded ? 4 : 6, fill: s.faded ? withAlpha(s.color, FADED_ALPHA) : s.color },
-          value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => legendValue(u, v, sidx, idx, (n) => n.toFixed(digits)),
+          value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => legendValue(u, v, sidx, idx, yValue),
         })),
       ],
       hooks: { draw: [(u) => this.drawMarks(u, ink), (u) => this.drawPlaceholder(u, ink)] },

@@ -1,6 +1,7 @@
 /**
  * Chart data helpers with no DOM: merging series sampled at different x onto one axis (uPlot's AlignedData),
- * and fitting a y range around the data. Unit-tested in tests/chart-series.test.ts.
+ * fitting a y range around the data, and the ticks of whole-number and logarithmic axes. Unit-tested in
+ * tests/chart-series.test.ts.
  */
 
 export type Point = readonly [x: number, y: number | null];
@@ -37,4 +38,36 @@ export function lastValue(ys: ArrayLike<number | null | undefined>): number | nu
     if (y !== null && y !== undefined) return y;
   }
   return null;
+}
+
+/** Tick labels that stay short from 1e-30 to 1e30 (and exact enough in between). */
+export function tick(value: number | null): string {
+  if (value === null) return '';
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  return magnitude >= 1e-3 && magnitude < 1e4 ? String(Number(value.toPrecision(3))) : value.toExponential(0).replace('+', '');
+}
+
+/** Steps between ticks for an axis of whole numbers (steps, epochs, layers): no tick falls between two. */
+export const WHOLE_INCRS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000];
+
+/** Whole decades around [min, max] for a log axis; an empty chart gets 1e-3..1. */
+export function decadeRange(min: number | null, max: number | null): [number, number] {
+  if (!(min! > 0 && max! > 0)) return [1e-3, 1];
+  const lo = Math.floor(Math.log10(min!));
+  const hi = Math.max(lo + 1, Math.ceil(Math.log10(max!)));
+  return [10 ** lo, 10 ** hi];
+}
+
+/**
+ * Ticks at whole decades, thinned to about eight. uPlot's own log splits enumerate every decade with its
+ * minor steps, which fails outright when a probe spans sixty decades (1e-30 to 1e30).
+ */
+export function decadeSplits(min: number, max: number): number[] {
+  const lo = Math.ceil(Math.log10(min) - 1e-9);
+  const hi = Math.floor(Math.log10(max) + 1e-9);
+  const step = Math.max(1, Math.ceil((hi - lo) / 8));
+  const splits: number[] = [];
+  for (let e = lo; e <= hi; e += step) splits.push(10 ** e);
+  return splits;
 }
