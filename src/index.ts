@@ -15,7 +15,7 @@ import type { Recipe } from './train/recipe.ts';
 export { GpuContext, GpuError, type AdapterSummary } from './gpu/context.ts';
 export { createContext, wrapDevice, requestDevice, type DeviceNeeds } from './gpu/acquire.ts';
 export { Trainer, DivergenceError, deviceNeeds, type Progress, type EpochResult, type EvalResult, type TrainOptions } from './train/trainer.ts';
-export { RECIPES, ConfigError, validateRecipe, type Recipe, type RecipeName, type OptimizerName } from './train/recipe.ts';
+export { RECIPES, ConfigError, validateRecipe, parseWidths, checkRecipeFitsData, checkLearningRate, lrAt, MAX_LR, type Recipe, type RecipeName, type OptimizerName, type LrChange, type DataShape, type ConfigFault } from './train/recipe.ts';
 export { Mlp, ModelError } from './layers/mlp.ts';
 export { ParamLayout, type TensorView } from './layers/arena.ts';
 export { Rng, deriveSeed } from './init/rng.ts';
