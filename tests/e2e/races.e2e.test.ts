@@ -51,6 +51,9 @@ describe('two actions at once', () => {
   it('the probe pressed right after the lab starts: both run, one after the other', async () => {
     await page.locator('init-lab >>> #lab-epochs').fill('1');
     await page.locator('init-lab >>> #lab-train-limit').fill('300');
+    // A small stack: the test is about the order of the two, not about what the probe measures.
+    await page.locator('init-lab >>> #probe-depth').fill('10');
+    await page.locator('init-lab >>> #probe-width').fill('64');
     await page.$eval('init-lab', (lab) => {
       lab.shadowRoot!.querySelector<HTMLButtonElement>('#lab-start')!.click();
       lab.shadowRoot!.querySelector<HTMLButtonElement>('#probe-run')!.click();

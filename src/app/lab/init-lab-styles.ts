@@ -160,8 +160,16 @@ export const initLabStyles = css`
     opacity: 0.8;
   }
   /* A problem, under the field or the buttons it concerns: the sentence, then the details on demand. */
-  .error,
+  /* Without WebGPU nothing is wrong with what the person did: a calm note, not an alarm. */
   .unsupported {
+    margin: 0.5rem 0 0;
+    padding: 0.5rem 0.7rem;
+    border: 1px solid color-mix(in srgb, var(--_accent) 35%, transparent);
+    border-radius: var(--_radius);
+    background: color-mix(in srgb, var(--_accent) 7%, var(--_bg));
+    max-width: 70ch;
+  }
+  .error {
     margin: 0.5rem 0 0;
     padding: 0.4rem 0.6rem;
     border-left: 4px solid var(--_error);

@@ -27,6 +27,7 @@
  * @csspart table - Each table's scrolling wrapper (<mlp-scroll>).
  * @csspart status - The engine status line.
  * @csspart error - A problem's message, under the field or the button it concerns.
+ * @csspart unsupported - The note shown instead of the panels where WebGPU is missing.
  */
 import { LitElement, html, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -129,7 +130,9 @@ export class InitLab extends LitElement implements PanelHost {
     const engine = this.engine;
     return html`
       <p id="engine-status" part="status" role="status">${this.statusText()}</p>
-      ${engine.unsupported ? html`<p id="unsupported" part="error" class="unsupported" role="alert">${engine.unsupported}</p>` : ''}
+      ${engine.unsupported
+        ? html`<p id="unsupported" part="unsupported" class="unsupported">The lab trains on the GPU, so it needs WebGPU. ${engine.unsupported}</p>`
+        : ''}
       ${engine.unsupported ? '' : html`${this.lab.render()} ${this.probe.render()}`}
     `;
   }
