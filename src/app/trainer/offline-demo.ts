@@ -92,7 +92,7 @@ export class OfflineDemo extends LitElement {
         <div class="charts">
           <figure>
             <figcaption>Training loss (mean of every ${record.steps.every} steps)</figcaption>
-            <mlp-line-chart id="recorded-loss" part="chart" .series=${loss} x-label="epoch" y-label="loss" digits="4"></mlp-line-chart>
+            <mlp-line-chart id="recorded-loss" part="chart" .series=${loss} x-label="epoch" y-label="loss (log scale)" log-y digits="4"></mlp-line-chart>
             <p class="sr-only">${text.lossSummary}</p>
           </figure>
           <figure>

@@ -203,7 +203,9 @@ export class LineChart extends LitElement {
     };
     const y: uPlot.Scale = this.logY
       ? { distr: 3, log: 10, range: (_u, min, max) => decadeRange(min, max) }
-      : { range: this.yFit === 'percent' ? (_u, min, max) => fitRange(min, max, 0, 100, 1) : (_u, min, max) => [min, max === min ? max + 1 : max] };
+      : this.yFit === 'percent'
+        ? { range: (_u, min, max) => fitRange(min, max, 0, 100, 1) }
+        : {}; // uPlot's own range: rounded outward, from 0 for positive data.
     return {
       ...this.size(),
       scales: { x: { time: false, range: xRange }, y },
