@@ -7,20 +7,20 @@ import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Recipe, RecipeName } from '../../train/recipe.ts';
 import { FieldError, fieldErrorFrom, parseLearningRate, presetDraft, type Field } from './config.ts';
-import { EngineController, type ControllerOptions } from '../bridge/controller.ts';
+import { EngineController, type ControllerOptions, type ImportedWeights } from '../bridge/controller.ts';
 import { type DigitPad, type TestDigitProvider } from '../widgets/digit-pad.ts';
 import '../widgets/digit-pad.ts';
 import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventName } from './events.ts';
-import { MAX_DATASET_BYTES, type EngineEvent, type Evaluation, type RunState } from '../../engine/protocol.ts';
+import type { EngineEvent, Evaluation, RunState } from '../../engine/protocol.ts';
 import { describeDataProblem } from './data-problem.ts';
 import { RunHistory } from './run-history.ts';
 import { SettingsController } from './settings.ts';
 import { renderSettingsBar } from './settings-bar.ts';
-import { renderDataset, renderDeviceLost, renderWeights, type ImportOutcome } from './tools-view.ts';
+import { TrainerFiles, takeEngineError } from './files.ts';
+import { renderDataset, renderDeviceLost, renderWeights } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
 import { themeStyles } from '../widgets/theme.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderStatus } from './trainer-views.ts';
-import { WeightFileError, downloadBytes, readWeightFile } from './weights-io.ts';
 
 export type { TrainStartDetail, ProgressDetail, EpochEndDetail, TrainEndDetail, ErrorDetail, MlpTrainerEventMap } from './events.ts';
 
@@ -93,9 +93,6 @@ export class MlpTrainer extends LitElement {
   @state() private fault: FieldError | null = null;
   @state() private hasModel = false;
   @state() private moreOpen = false;
-  @state() private importOutcome: ImportOutcome | null = null;
-  /** The user's dataset files being read, or why they were refused. */
-  @state() private datasetOutcome: { kind: 'reading' } | { kind: 'refused'; message: string } | null = null;
   /** The learning-rate field's text while a run is going (it changes the run's rate, not the settings' start rate). */
   @state() private liveLr: string | null = null;
 
@@ -104,6 +101,7 @@ export class MlpTrainer extends LitElement {
   readonly controller = new EngineController(this, this.engineOptions);
   /** Every run made here, the current one and the earlier ones kept for comparison. */
   readonly history = new RunHistory();
+  private readonly files = new TrainerFiles(this, this.controller, (name, weights) => this.adoptImported(name, weights));
   private readonly settings = new SettingsController(this, {
     preset: () => this.recipe,
     evalEachEpoch: () => this.evalEachEpoch,
@@ -179,7 +177,7 @@ export class MlpTrainer extends LitElement {
     this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
     this.mapper.newRun();
     this.history.adopt(recipe);
-    this.importOutcome = null;
+    this.files.forgetImport();
     void this.controller.fineTune(recipe, this.runEvaluatesEachEpoch);
     return true;
   }
@@ -194,7 +192,7 @@ export class MlpTrainer extends LitElement {
     this.moreOpen = false;
     this.runEvaluatesEachEpoch = this.settings.draft.evalEachEpoch;
     this.hasModel = false;
-    this.importOutcome = null;
+    this.files.forgetImport();
     this.liveLr = null;
     this.mapper.newRun();
     this.history.begin(recipe);
@@ -292,18 +290,18 @@ export class MlpTrainer extends LitElement {
           ${renderWeights({
             canExport: this.hasModel && !c.deviceLost,
             canImport: c.ready && c.state !== 'running',
-            outcome: this.importOutcome,
+            outcome: this.files.importOutcome,
             offerNext: c.state === 'imported',
-            onExport: () => void this.exportWeights(),
-            onImport: (file) => void this.importWeights(file),
+            onExport: () => void this.files.exportWeights(),
+            onImport: (file) => void this.files.importWeights(file),
             onFineTune: () => this.fineTune(),
             onStartOver: () => this.start(),
           })}
           ${renderDataset({
             dataset: c.dataset,
-            canLoad: c.gpuReady && c.state !== 'running' && this.datasetOutcome?.kind !== 'reading',
-            outcome: this.datasetOutcome,
-            onLoad: (files) => void this.loadDataset(files),
+            canLoad: c.gpuReady && c.state !== 'running' && this.files.datasetOutcome?.kind !== 'reading',
+            outcome: this.files.datasetOutcome,
+            onLoad: (files) => void this.files.loadDataset(files),
           })}
         </div>
       </div>
@@ -345,7 +343,7 @@ export class MlpTrainer extends LitElement {
       case 'error':
         // An engine error about a setting goes next to that setting, in the form's words (a file's refusal
         // is said next to its file input instead).
-        if (event.field && this.importOutcome?.kind !== 'reading' && this.datasetOutcome?.kind !== 'reading') {
+        if (event.field && !this.files.busy) {
           this.fault = fieldErrorFrom({ message: event.message, field: event.field, allowed: event.allowed, index: event.index }, this.settings.draft.values);
           if (this.fault.field) void this.revealField(this.fault.field);
         }
@@ -447,68 +445,17 @@ export class MlpTrainer extends LitElement {
     if (this.controller.ready && this.state !== 'running') this.start();
   };
 
-  private async exportWeights(): Promise<void> {
-    const file = await this.controller.exportWeights();
-    if (file) downloadBytes(file.bytes, file.filename);
-  }
-
-  /** Reads a weight file and asks the engine to load it beside the current model; a refusal changes nothing. */
-  private async importWeights(file: File): Promise<void> {
-    let weights;
-    try {
-      weights = await readWeightFile(file);
-    } catch (error) {
-      if (!(error instanceof WeightFileError)) throw error;
-      this.importOutcome = { kind: 'refused', message: error.message };
-      return;
-    }
-    this.importOutcome = { kind: 'reading', name: weights.name };
-    const result = await this.controller.importWeights(weights.bytes, weights.name);
-    if (!result) {
-      this.importOutcome = { kind: 'refused', message: `Could not import ${weights.name}: ${this.takeEngineError()}` };
-      return;
-    }
-    const { evaluation, layers } = result;
-    this.importOutcome = { kind: 'loaded', name: weights.name, layers, accuracy: evaluation.accuracy, correct: evaluation.correct, count: evaluation.count };
+  /** Weights loaded from a file become the current run: marked, scored, and their widths the setting. */
+  private adoptImported(name: string, weights: ImportedWeights): void {
     this.hasModel = true;
     this.liveLr = null;
     this.padElement?.clear();
-    this.history.begin(null, weights.name);
-    this.history.mark(0, 'import', `imported ${weights.name}`);
-    this.history.addAccuracy(0, evaluation.accuracy * 100);
+    this.history.begin(null, name);
+    this.history.mark(0, 'import', `imported ${name}`);
+    this.history.addAccuracy(0, weights.evaluation.accuracy * 100);
     // The model is the file's: its widths become the setting, so that Fine-tune trains exactly it.
     this.settings.forgetLrChanges();
-    this.followUp(this.settings.setField('layers', layers.join(',')));
-  }
-
-  /** Reads the picked IDX files (refusing more than 256 MB before reading a byte) and hands them to the engine. */
-  private async loadDataset(files: File[]): Promise<void> {
-    const total = files.reduce((sum, file) => sum + file.size, 0);
-    if (total > MAX_DATASET_BYTES) {
-      this.datasetOutcome = { kind: 'refused', message: `The ${files.length} files picked are ${(total / 2 ** 20).toFixed(1)} MB together; datasets above ${MAX_DATASET_BYTES / 2 ** 20} MB are refused (MNIST's four files take about 11 MB gzipped).` };
-      return;
-    }
-    this.datasetOutcome = { kind: 'reading' };
-    let named: Array<{ name: string; bytes: Uint8Array }>;
-    try {
-      named = await Promise.all(files.map(async (file) => ({ name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) })));
-    } catch (error) {
-      this.datasetOutcome = { kind: 'refused', message: `Could not read the files picked: ${error instanceof Error ? error.message : String(error)}.` };
-      return;
-    }
-    if (await this.controller.loadDataset('your dataset', named)) {
-      this.datasetOutcome = null;
-      return;
-    }
-    // Said next to the file input, where the eye is; not a second time in the status strip.
-    this.datasetOutcome = { kind: 'refused', message: `Could not load these files: ${this.takeEngineError()}` };
-  }
-
-  /** The engine's last refusal, taken to be shown next to what caused it (and so not in the status strip). */
-  private takeEngineError(): string {
-    const message = this.controller.error ?? 'the engine gave no reason';
-    this.controller.error = null;
-    return message;
+    this.followUp(this.settings.setField('layers', weights.layers.join(',')));
   }
 
   private get padElement(): DigitPad | null {
@@ -521,7 +468,7 @@ export class MlpTrainer extends LitElement {
   /** Test digits for the pad's keyboard path come from the engine's copy of the test set. */
   private readonly testDigit: TestDigitProvider = async (index) => {
     const image = await this.controller.testImage(index);
-    if (!image) throw new Error(this.takeEngineError());
+    if (!image) throw new Error(takeEngineError(this.controller));
     return image;
   };
 }
