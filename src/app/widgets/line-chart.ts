@@ -3,17 +3,21 @@
  * stylesheet is injected into this shadow root), with vertical marks for events (a learning-rate change, a
  * pause, an import). Earlier runs can be drawn faded beside the current one. The legend shows each series'
  * latest value until the pointer hovers a point. The y axis is linear (fitted to the data, or to it within
- * 0..100 for a percentage) or logarithmic at whole decades. The chart is a picture: a host gives a text
- * summary beside it, or a `label` that becomes the chart's accessible name.
+ * 0..100 for a percentage) or logarithmic at whole decades. A `band` shades a range of y (a healthy range)
+ * behind the lines, and the axis always holds it. The chart is a picture: a host gives a text summary beside
+ * it, or a `label` that becomes the chart's accessible name.
  *
  * @cssprop --mlp-chart-height - Height of the plot, axes included; the legend adds its own lines below (default 220px).
+ * @cssprop --mlp-chart-band - Fill of the band (default rgba(0, 158, 115, 0.14), a translucent green).
  * @csspart plot - The element uPlot draws into.
  */
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import uPlot from 'uplot';
 import uPlotCss from 'uplot/dist/uPlot.min.css?inline';
-import { WHOLE_INCRS, alignSeries, decadeRange, decadeSplits, fitRange, lastValue, tick, type Point } from './series.ts';
+import { WHOLE_INCRS, alignSeries, bandPixels, decadeRange, decadeSplits, fitRange, lastValue, spanWithBand, tick, type Band, type Point } from './series.ts';
+
+export type { Band } from './series.ts';
 
 export interface ChartSeries {
   label: string;
@@ -99,6 +103,8 @@ export class LineChart extends LitElement {
    * that gives no text summary beside it); when empty, the chart is hidden from assistive technology.
    */
   @property() label = '';
+  /** A range of y shaded behind the lines, in the axis' units (on a log axis, values such as 1e-4, not logarithms). */
+  @property({ attribute: false }) band: Band | null = null;
 
   @query('.plot') private container!: HTMLDivElement;
   private plot: uPlot | null = null;
@@ -127,7 +133,7 @@ export class LineChart extends LitElement {
 
   override updated(changed: PropertyValues<this>): void {
     if (!this.plot) return;
-    const rebuilds = ['yFit', 'points', 'xLabel', 'yLabel', 'logY', 'wholeX'] as const;
+    const rebuilds = ['yFit', 'points', 'xLabel', 'yLabel', 'logY', 'wholeX', 'band'] as const;
     if (this.shapeOf() !== this.shape || rebuilds.some((p) => changed.has(p))) {
       this.rebuild();
     } else if (changed.has('series')) {
@@ -201,11 +207,16 @@ export class LineChart extends LitElement {
       const pad = this.wholeX && this.points ? 0.5 : min === max ? 1 : 0;
       return [min - pad, max + pad];
     };
+    const band = this.band;
+    // With a band, the data's extent grows to hold it before the axis is fitted.
+    const span = (min: number | null, max: number | null): [number | null, number | null] => (band ? spanWithBand(min, max, band) : [min, max]);
     const y: uPlot.Scale = this.logY
-      ? { distr: 3, log: 10, range: (_u, min, max) => decadeRange(min, max) }
+      ? { distr: 3, log: 10, range: (_u, min, max) => decadeRange(...span(min, max)) }
       : this.yFit === 'percent'
-        ? { range: (_u, min, max) => fitRange(min, max, 0, 100, 1) }
-        : {}; // uPlot's own range: rounded outward, from 0 for positive data.
+        ? { range: (_u, min, max) => fitRange(...span(min, max), 0, 100, 1) }
+        : band
+          ? { range: (_u, min, max) => uPlot.rangeNum(...spanWithBand(min, max, band), 0.1, true) }
+          : {}; // uPlot's own range: rounded outward, from 0 for positive data.
     return {
       ...this.size(),
       scales: { x: { time: false, range: xRange }, y },
@@ -233,8 +244,34 @@ export class LineChart extends LitElement {
           value: (u: uPlot, v: number | null, sidx: number, idx: number | null) => legendValue(u, v, sidx, idx, yValue),
         })),
       ],
-      hooks: { draw: [(u) => this.drawMarks(u, ink), (u) => this.drawPlaceholder(u, ink)] },
+      hooks: {
+        // The band goes under the lines: drawn once the axes and grid are, before the series.
+        drawAxes: [(u) => this.drawBand(u, ink, style)],
+        draw: [(u) => this.drawMarks(u, ink), (u) => this.drawPlaceholder(u, ink)],
+      },
     };
+  }
+
+  /** The band as a shaded strip across the plot, its label at the right end inside it. */
+  private drawBand(u: uPlot, ink: string, style: CSSStyleDeclaration): void {
+    if (!this.band) return;
+    const { top, height, left, width } = u.bbox;
+    const strip = bandPixels(this.band, (value) => u.valToPos(value, 'y', true), top, height);
+    if (!strip) return;
+    const ctx = u.ctx;
+    const ratio = devicePixelRatio || 1;
+    ctx.save();
+    ctx.fillStyle = style.getPropertyValue('--mlp-chart-band').trim() || 'rgba(0, 158, 115, 0.14)';
+    ctx.fillRect(left, strip.y, width, strip.height);
+    if (this.band.label) {
+      ctx.fillStyle = ink;
+      ctx.globalAlpha = 0.75;
+      ctx.font = `${Math.round(11 * ratio)}px system-ui, sans-serif`;
+      ctx.textAlign = 'right';
+      ctx.textBaseline = 'top';
+      ctx.fillText(this.band.label, left + width - 4 * ratio, strip.y + 2 * ratio);
+    }
+    ctx.restore();
   }
 
   /** The placeholder sentence, centred, while no series has a point. */

@@ -71,3 +71,50 @@ export function decadeSplits(min: number, max: number): number[] {
   for (let e = lo; e <= hi; e += step) splits.push(10 ** e);
   return splits;
 }
+
+/** A shaded horizontal region of a chart, in the y axis' own units (a healthy range, a target). */
+export interface Band {
+  from: number;
+  to: number;
+  /** A word or two written inside the band ("healthy"). */
+  label?: string;
+}
+
+/**
+ * The data's y extent grown to hold the band, so that the band stays in view whatever the lines do (and an
+ * empty chart shows the band alone). Nulls are the absence of data, as uPlot passes it.
+ */
+export function spanWithBand(min: number | null, max: number | null, band: Band): [number, number] {
+  const lo = Math.min(band.from, band.to);
+  const hi = Math.max(band.from, band.to);
+  return [min === null ? lo : Math.min(min, lo), max === null ? hi : Math.max(max, hi)];
+}
+
+/**
+ * Where the band falls on the canvas: its top edge and height in pixels, cut to the plotting area [top,
+ * top + height], or null when none of it shows. `toPixel` is the y scale (uPlot's valToPos; on a log axis
+ * too, so the band's edges are data values, never logarithms).
+ */
+export function bandPixels(band: Band, toPixel: (value: number) => number, top: number, height: number): { y: number; height: number } | null {
+  const a = toPixel(band.from);
+  const b = toPixel(band.to);
+  const y0 = Math.max(top, Math.min(a, b));
+  const y1 = Math.min(top + height, Math.max(a, b));
+  return y1 > y0 ? { y: y0, height: y1 - y0 } : null;
+}
+
+/**
+ * What a logarithmic axis can draw: values within [LOG_FLOOR, LOG_CEILING]. A spread of exactly zero (a dead
+ * layer's gradients) or an overflow would otherwise vanish from the plot or stretch it over hundreds of
+ * decades; hosts say when something was clamped.
+ */
+export const LOG_FLOOR = 1e-12;
+export const LOG_CEILING = 1e12;
+
+/** A value for a log axis: clamped into [LOG_FLOOR, LOG_CEILING] (flagged), or null (a gap) when it is not a number. */
+export function forLogAxis(value: number): { value: number | null; clamped: boolean } {
+  if (Number.isNaN(value)) return { value: null, clamped: false };
+  if (value < LOG_FLOOR) return { value: LOG_FLOOR, clamped: true };
+  if (value > LOG_CEILING) return { value: LOG_CEILING, clamped: true };
+  return { value, clamped: false };
+}
