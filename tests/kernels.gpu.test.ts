@@ -121,6 +121,41 @@ describe('softmax cross-entropy vs float64 reference', () => {
   });
 });
 
+describe('the optimizers\' recording variants (a step sampled for diagnostics)', () => {
+  it('update the parameters bit for bit as the plain kernels do, write new - old exactly, and 0 once the health flag is set', async () => {
+    const floats = 1000;
+    const p0 = uniform(floats, -1, 1);
+    const g = uniform(floats, -1, 1);
+    const slots = new StepSlots(ctx, 1, 'step');
+    slots.write([step({ stepSize: 1e-3, invSqrtBc2: 1 / Math.sqrt(1 - 0.999), lr: 0.1, momentum: 0.9 })]);
+    const hyper = { beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    for (const optimizer of ['adam', 'sgd'] as const) {
+      const made = [0, 1].map((i) => ({
+        p: upload(`params ${i}`, p0), g: upload(`grads ${i}`, g), a: upload(`state a ${i}`, new Float32Array(floats)), b: upload(`state b ${i}`, new Float32Array(floats)),
+        health: upload(`health ${i}`, new Uint32Array(1)), delta: upload(`delta ${i}`, new Float32Array(floats).fill(7)),
+      }));
+      const prepareOne = (bufs: (typeof made)[number], record: boolean) => {
+        const delta = record ? bufs.delta : undefined;
+        return optimizer === 'adam'
+          ? prepareAdam(ctx, floats, hyper, { params: bufs.p, grads: bufs.g, m: bufs.a, v: bufs.b, step: slots.binding(), health: bufs.health, delta })
+          : prepareSgd(ctx, floats, { params: bufs.p, grads: bufs.g, momentum: bufs.a, step: slots.binding(), health: bufs.health, delta });
+      };
+      const [plain, recording] = await Promise.all([prepareOne(made[0], false), prepareOne(made[1], true)]);
+      await run(ctx, [plain, recording], slots.offset(0));
+      const [p1, q1, delta] = await Promise.all([readFloats(ctx, made[0].p, 0, floats), readFloats(ctx, made[1].p, 0, floats), readFloats(ctx, made[1].delta, 0, floats)]);
+      expect(Buffer.from(q1.buffer).equals(Buffer.from(p1.buffer)), `${optimizer}: the recording variant's parameters`).toBe(true);
+      expect(Array.from(delta), `${optimizer}: delta`).toEqual(Array.from(q1, (v, i) => Math.fround(v - p0[i])));
+      // A diverged step: nothing updated, and the update recorded as zero (not the last sampled step's).
+      ctx.write(made[1].health, Uint32Array.of(1));
+      await run(ctx, [recording], slots.offset(0));
+      expect(Array.from(await readFloats(ctx, made[1].p, 0, floats))).toEqual(Array.from(q1));
+      expect(Array.from(await readFloats(ctx, made[1].delta, 0, floats))).toEqual(new Array(floats).fill(0));
+      made.forEach((bufs) => Object.values(bufs).forEach((b) => ctx.destroyBuffer(b)));
+    }
+    ctx.destroyBuffer(slots.buffer);
+  });
+});
+
 describe('optimizers vs float64 reference', () => {
   /**
    * Gradients of magnitude 1e-6 .. 10 with random signs, except for fixed elements (the same every step): about

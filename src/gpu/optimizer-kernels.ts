@@ -1,6 +1,8 @@
 /**
  * Wrappers of the optimizer kernels (src/shaders/adam.wgsl, sgd.wgsl; oracles: adamStep and sgdStep in
- * src/reference/kernels.ts). Each is one dispatch over the whole parameter arena.
+ * src/reference/kernels.ts). Each is one dispatch over the whole parameter arena. Given a `delta` buffer (an
+ * arena of its own), the recording variant also writes the change it made to every parameter: the update a
+ * step sampled for diagnostics measures.
  */
 import adamSource from '../shaders/adam.wgsl?raw';
 import sgdSource from '../shaders/sgd.wgsl?raw';
@@ -15,18 +17,24 @@ export interface AdamHyper {
   eps: number;
 }
 
-export function adamSpec(floats: number, h: AdamHyper): KernelSpec {
+export function adamSpec(floats: number, h: AdamHyper, recordUpdate = false): KernelSpec {
   return {
     name: 'adam',
     source: adamSource,
-    defines: {},
+    defines: { RECORD_UPDATE: recordUpdate },
     constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps, ONE_MINUS_BETA1: 1 - h.beta1, ONE_MINUS_BETA2: 1 - h.beta2 },
-    bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic', 'read'],
+    bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic', 'read', recordUpdate ? 'read_write' : null],
   };
 }
 
-export function sgdSpec(floats: number): KernelSpec {
-  return { name: 'sgd', source: sgdSource, defines: {}, constants: { COUNT: floats / 4 }, bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic', 'read'] };
+export function sgdSpec(floats: number, recordUpdate = false): KernelSpec {
+  return {
+    name: 'sgd',
+    source: sgdSource,
+    defines: { RECORD_UPDATE: recordUpdate },
+    constants: { COUNT: floats / 4 },
+    bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic', 'read', recordUpdate ? 'read_write' : null],
+  };
 }
 
 function grid(ctx: GpuContext, floats: number): [number, number, number] {
@@ -35,10 +43,21 @@ function grid(ctx: GpuContext, floats: number): [number, number, number] {
 }
 
 /** Arena buffers must hold a multiple of 4 floats (the arena's alignment guarantees 64). */
-export function prepareAdam(ctx: GpuContext, floats: number, h: AdamHyper, b: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer }): Promise<Dispatch> {
-  return prepare(ctx, adamSpec(floats, h), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.m }, { buffer: b.v }, b.step, { buffer: b.health }], grid(ctx, floats), 'adam');
+export function prepareAdam(
+  ctx: GpuContext,
+  floats: number,
+  h: AdamHyper,
+  b: { params: GPUBuffer; grads: GPUBuffer; m: GPUBuffer; v: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer; delta?: GPUBuffer },
+): Promise<Dispatch> {
+  const bindings = [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.m }, { buffer: b.v }, b.step, { buffer: b.health }, b.delta && { buffer: b.delta }];
+  return prepare(ctx, adamSpec(floats, h, !!b.delta), bindings, grid(ctx, floats), b.delta ? 'adam (recording the update)' : 'adam');
 }
 
-export function prepareSgd(ctx: GpuContext, floats: number, b: { params: GPUBuffer; grads: GPUBuffer; momentum: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer }): Promise<Dispatch> {
-  return prepare(ctx, sgdSpec(floats), [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.momentum }, b.step, { buffer: b.health }], grid(ctx, floats), 'sgd');
+export function prepareSgd(
+  ctx: GpuContext,
+  floats: number,
+  b: { params: GPUBuffer; grads: GPUBuffer; momentum: GPUBuffer; step: GPUBufferBinding; health: GPUBuffer; delta?: GPUBuffer },
+): Promise<Dispatch> {
+  const bindings = [{ buffer: b.params }, { buffer: b.grads }, { buffer: b.momentum }, b.step, { buffer: b.health }, b.delta && { buffer: b.delta }];
+  return prepare(ctx, sgdSpec(floats, !!b.delta), bindings, grid(ctx, floats), b.delta ? 'sgd (recording the update)' : 'sgd');
 }

@@ -15,10 +15,12 @@ export interface StepValues {
   invSqrtBc2: number;
   lr: number;
   momentum: number;
+  /** On a step sampled for diagnostics, which slot of the statistics buffer its statistics go to (default 0). */
+  diagSlot?: number;
 }
 
 /** Bytes the Step struct takes; the binding size of each slot. */
-export const STEP_STRUCT_BYTES = 24;
+export const STEP_STRUCT_BYTES = 28;
 
 export class StepSlots {
   readonly buffer: GPUBuffer;
@@ -47,6 +49,7 @@ export class StepSlots {
       this.f32[base + 3] = v.invSqrtBc2;
       this.f32[base + 4] = v.lr;
       this.f32[base + 5] = v.momentum;
+      this.u32[base + 6] = v.diagSlot ?? 0;
     });
     this.ctx.device.queue.writeBuffer(this.buffer, 0, this.staging, 0, values.length * this.stride);
   }

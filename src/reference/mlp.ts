@@ -118,15 +118,27 @@ export class ReferenceMlp {
 
   /** Gradients of the mean loss for one batch, without updating. */
   gradients(x: Float64Array, labels: ArrayLike<number>, B: number): { loss: number; grads: LayerParams[] } {
+    const { loss, grads } = this.trace(x, labels, B);
+    return { loss, grads };
+  }
+
+  /**
+   * Forward and backward for one batch, without updating, with every intermediate kept: the hidden
+   * activations (post-ReLU), the logits, and per layer dz, the gradient of the loss with respect to the
+   * layer's pre-activation (B, out) (for the last layer, the logits' gradient).
+   */
+  trace(x: Float64Array, labels: ArrayLike<number>, B: number): { loss: number; hidden: Float64Array[]; logits: Float64Array; dz: Float64Array[]; grads: LayerParams[] } {
     const { hidden, logits } = this.forward(x, B);
     const C = this.widths[this.numLayers];
     const { loss, dlogits } = softmaxCrossEntropy(logits, labels, B, C);
     const grads: LayerParams[] = new Array(this.numLayers);
+    const dzs: Float64Array[] = new Array(this.numLayers);
     let dz = dlogits; // gradient wrt this layer's pre-activation output, (B, out)
     for (let l = this.numLayers - 1; l >= 0; l--) {
       const fanIn = this.widths[l];
       const fanOut = this.widths[l + 1];
       const input = l === 0 ? x : hidden[l - 1];
+      dzs[l] = dz;
       // dW (out, in) = dZ^T X: dZ is stored (B, out), so it is op(A) with transA.
       const weight = matmul(dz, input, fanOut, fanIn, B, true, false);
       const bias = biasGrad(dz, B, fanOut);
@@ -137,7 +149,7 @@ export class ReferenceMlp {
         dz = reluBackward(dx, hidden[l - 1]);
       }
     }
-    return { loss, grads };
+    return { loss, hidden, logits, dz: dzs, grads };
   }
 
   /** One training step (forward, backward, optimizer update); returns the batch's mean loss. Step counter t increments per call. */

@@ -6,6 +6,9 @@
 //
 // Bindings: p, g, m, v: (P / 4) vec4 each, the same arena layout (padding between tensors stays zero).
 //           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
+//           delta (RECORD_UPDATE, the variant a step sampled for diagnostics runs): (P / 4) vec4, the change
+//           this step made to each parameter (new - old as stored, 0 when nothing was updated), which
+//           stats.wgsl reduces into the update-to-data ratio. The arithmetic of p is the same in both variants.
 // Geometry: one invocation per vec4; workgroups of 64 laid out over x then y (large arenas exceed 65535 in x).
 
 override COUNT: u32;   // P / 4
@@ -25,11 +28,20 @@ ${STEP}
 @group(0) @binding(3) var<storage, read_write> v: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> step: Step;
 @group(0) @binding(5) var<storage, read> health: array<u32>;
+#if ${RECORD_UPDATE}
+@group(0) @binding(6) var<storage, read_write> delta: array<vec4<f32>>;
+#endif
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= COUNT || health[0] != 0u) {
+  if (i >= COUNT) {
+    return;
+  }
+  if (health[0] != 0u) {
+#if ${RECORD_UPDATE}
+    delta[i] = vec4(0.0);
+#endif
     return;
   }
   let grad = g[i];
@@ -37,5 +49,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let v1 = BETA2 * v[i] + ONE_MINUS_BETA2 * grad * grad;
   m[i] = m1;
   v[i] = v1;
-  p[i] -= step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
+  let updated = p[i] - step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
+#if ${RECORD_UPDATE}
+  delta[i] = updated - p[i];
+#endif
+  p[i] = updated;
 }

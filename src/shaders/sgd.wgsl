@@ -4,6 +4,7 @@
 //
 // Bindings: p, g, buf: (P / 4) vec4 each, the same arena layout.
 //           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
+//           delta (RECORD_UPDATE, on a step sampled for diagnostics): (P / 4) vec4, new - old as stored (see adam.wgsl).
 // Geometry: one invocation per vec4; workgroups of 64 laid out over x then y.
 
 override COUNT: u32;   // P / 4
@@ -15,14 +16,27 @@ ${STEP}
 @group(0) @binding(2) var<storage, read_write> buf: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> step: Step;
 @group(0) @binding(4) var<storage, read> health: array<u32>;
+#if ${RECORD_UPDATE}
+@group(0) @binding(5) var<storage, read_write> delta: array<vec4<f32>>;
+#endif
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * 64u;
-  if (i >= COUNT || health[0] != 0u) {
+  if (i >= COUNT) {
+    return;
+  }
+  if (health[0] != 0u) {
+#if ${RECORD_UPDATE}
+    delta[i] = vec4(0.0);
+#endif
     return;
   }
   let b = step.momentum * buf[i] + g[i];
   buf[i] = b;
-  p[i] -= step.lr * b;
+  let updated = p[i] - step.lr * b;
+#if ${RECORD_UPDATE}
+  delta[i] = updated - p[i];
+#endif
+  p[i] = updated;
 }

@@ -8,4 +8,5 @@ struct Step {
   inv_sqrt_bc2: f32,   // Adam: 1 / sqrt(1 - beta2^t)
   lr: f32,             // SGD: learning rate
   momentum: f32,       // SGD: momentum
+  diag_slot: u32,      // a sampled step (diagnostics): its slot in the statistics buffer (see stats.wgsl)
 }

@@ -7,17 +7,23 @@
  *   1 softmax cross-entropy (loss written to the epoch's loss log, gradient in place of the logits),
  *   L weight-gradient products (bias gradient fused), L - 1 input-gradient products (ReLU mask fused),
  *   1 optimizer update over the whole parameter arena.
+ * A step sampled for diagnostics (prepareSampledStep, built the first time a run asks for them) is the same
+ * step with L + 1 statistics dispatches hooked in (14 for the mlp recipe, 22 for the deep one) and the
+ * optimizer's variant that also records the change it made; stepSequence writes both out in order.
  */
 import type { GpuContext } from '../gpu/context.ts';
-import type { Dispatch } from '../gpu/dispatch.ts';
+import { view, type Dispatch } from '../gpu/dispatch.ts';
 import { prepareEvaluate } from '../gpu/evaluate.ts';
 import { prepareAdam, prepareSgd } from '../gpu/optimizer-kernels.ts';
 import { prepareSoftmaxCe } from '../gpu/softmax-ce.ts';
+import { encodeJobs, JOB_WORDS, prepareStats, type StatsJob } from '../gpu/stats.ts';
 import { StepSlots } from '../gpu/step-slots.ts';
 import type { ArenaBuffers, LayerInput } from '../layers/linear.ts';
 import type { Mlp } from '../layers/mlp.ts';
 import type { GpuImageSet } from './gpu-dataset.ts';
 import type { Recipe } from './recipe.ts';
+import { HISTOGRAM_BINS } from './diagnostics.ts';
+import { LAYER_PART, LAYER_WORDS } from './sampling.ts';
 
 /** Steps encoded into one command buffer at most. */
 export const MAX_CHUNK_STEPS = 64;
@@ -36,19 +42,61 @@ export interface GraphBuffers extends ArenaBuffers {
   confusion: GPUBuffer;
 }
 
+/** The dispatches of a step by role. */
+export interface StepParts {
+  forward: Dispatch[];
+  loss: Dispatch;
+  /** Per layer, last layer first: the weight-gradient product, then (except layer 0) the input-gradient product. */
+  backward: Array<{ layer: number; weightGrad: Dispatch; inputGrad?: Dispatch }>;
+  update: Dispatch;
+}
+
+/** What a step sampled for diagnostics adds to (or swaps in) the plain step; see prepareSampledStep. */
+interface StatsHooks {
+  /** The logits' statistics, taken before the loss kernel overwrites them with their gradient. */
+  logits: Dispatch;
+  /** Per hidden layer: its activations and its dLoss/dz, taken as soon as that gradient exists. */
+  hidden: Dispatch[];
+  /** The optimizer's recording variant: the same update, and the change it made written to `delta`. */
+  update: Dispatch;
+  /** Every layer's weights, update and weight gradient, and dLoss/dlogits (still in the logits buffer). */
+  params: Dispatch;
+}
+
+/**
+ * One training step, in order; `stats` hooks in the measurements of a sampled step. B is the batch, w[l] the
+ * widths (w[0] the pixels, w[L] = C the classes), P the parameter arena's floats.
+ */
+function stepSequence(p: StepParts, stats?: StatsHooks): Dispatch[] {
+  const step: Dispatch[] = [];
+  // Forward, layer by layer: hidden[l] (B, w[l+1]) = relu(input W_l^T + b_l), layer 0's input the batch's
+  // u8 images read through the permutation; the last layer writes logits (B, C) without ReLU.
+  step.push(...p.forward);
+  if (stats) step.push(stats.logits); // stats[slot]: the last layer's activations <- logits (B, C)
+  // Loss: lossLog[step] = mean cross-entropy; logits (B, C) overwritten by dLoss/dlogits.
+  step.push(p.loss);
+  // Backward, last layer first: grads[W_l] (w[l+1], w[l]) = dz_l^T input_l and grads[b_l] = column sums of
+  // dz_l; then dz_(l-1) (B, w[l]) = (dz_l W_l) * (hidden[l-1] > 0) into the ping-pong buffer dz[(l-1) % 2].
+  for (const { layer, weightGrad, inputGrad } of p.backward) {
+    step.push(weightGrad);
+    if (!inputGrad) continue;
+    step.push(inputGrad);
+    // stats[slot]: hidden[l-1] and dz_(l-1), before input gradient l - 2 overwrites that ping-pong buffer.
+    if (stats) step.push(stats.hidden[layer - 1]);
+  }
+  // Update: params (P) from grads (P) and the optimizer state; a sampled step also writes delta (P), the change.
+  step.push(stats ? stats.update : p.update);
+  if (stats) step.push(stats.params); // stats[slot]: W_l, delta_l, grads[W_l] per layer, and dLoss/dlogits
+  return step;
+}
+
 export interface TrainingGraph {
   buffers: GraphBuffers;
   stepSlots: StepSlots;
   evalSlots: StepSlots;
   /** The step's dispatches in order, and the same by role (for the depth probe). */
   step: Dispatch[];
-  parts: {
-    forward: Dispatch[];
-    loss: Dispatch;
-    /** Per layer, last layer first: the weight-gradient product, then (except layer 0) the input-gradient product. */
-    backward: Array<{ layer: number; weightGrad: Dispatch; inputGrad?: Dispatch }>;
-    update: Dispatch;
-  };
+  parts: StepParts;
   /** Where layer l's output (hidden activation or logits) and its pre-activation gradient live. */
   outputOf: (l: number) => GPUBuffer;
   dzOf: (l: number) => GPUBuffer;
@@ -142,13 +190,13 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
       Promise.all([...evalForward, evaluate]),
     ]);
     ctx.check();
-    const stepDispatches = [...fwd, lossDispatch, ...bwd.flatMap((b) => (b.inputGrad ? [b.weightGrad, b.inputGrad] : [b.weightGrad])), updateDispatch];
+    const parts: StepParts = { forward: fwd, loss: lossDispatch, backward: bwd, update: updateDispatch };
     return {
       buffers,
       stepSlots,
       evalSlots,
-      step: stepDispatches,
-      parts: { forward: fwd, loss: lossDispatch, backward: bwd, update: updateDispatch },
+      step: stepSequence(parts),
+      parts,
       outputOf: output,
       dzOf,
       evalBatch: evalDispatches,
@@ -156,6 +204,107 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
       evalBatches,
       allocated,
     };
+  } catch (error) {
+    for (const buffer of allocated) ctx.destroyBuffer(buffer);
+    throw error;
+  }
+}
+
+/** Statistics dispatches a sampled step adds to the 3L + 1 of a step. */
+export const statsDispatches = (layers: number): number => layers + 1;
+
+/** A step sampled for diagnostics, and the statistics buffer it writes; built once per trainer. */
+export interface SampledStep {
+  step: Dispatch[];
+  /** (slots, slotWords) u32: one slot per step of a chunk, each holding every layer (see sampling.ts). */
+  stats: GPUBuffer;
+  slots: number;
+  slotWords: number;
+  allocated: GPUBuffer[];
+}
+
+/**
+ * The sampled step: the graph's step with the statistics hooked in (stepSequence). Allocates the statistics
+ * buffer, the update arena `delta` and the job table once; a slot per step a chunk can hold, so any
+ * interval fits.
+ */
+export async function prepareSampledStep(ctx: GpuContext, model: Mlp, recipe: Recipe, graph: TrainingGraph): Promise<SampledStep> {
+  const B = recipe.batch;
+  const L = model.layers.length;
+  const { buffers, outputOf, dzOf } = graph;
+  const floats = model.layout.totalFloats;
+  const slotWords = L * LAYER_WORDS;
+  const slots = graph.stepSlots.capacity;
+  const allocated: GPUBuffer[] = [];
+  const make = (label: string, bytes: number, usage: GPUBufferUsageFlags, purpose: Parameters<GpuContext['createBuffer']>[3]): GPUBuffer => {
+    const buffer = ctx.createBuffer(label, bytes, usage, purpose);
+    allocated.push(buffer);
+    return buffer;
+  };
+  try {
+    const stats = make('diagnostics statistics', slots * slotWords * 4, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'metrics');
+    const delta = make('diagnostics update', floats * 4, GPUBufferUsage.STORAGE, 'metrics');
+    const at = (l: number, part: keyof typeof LAYER_PART): number => l * LAYER_WORDS + LAYER_PART[part];
+    const tensor = (source: StatsJob['source'], count: number, out: number, cols = 0): StatsJob => ({ source, offset: 0, count, cols, histogram: true, out });
+    const weight = (source: StatsJob['source'], l: number, out: number): StatsJob => {
+      const w = model.layout.get(model.layers[l].weightName);
+      return { source, offset: w.offset, count: w.length, cols: 0, histogram: false, out };
+    };
+    const logitCount = B * model.outputSize;
+    // Each dispatch's jobs, in the order its workgroups take them; `a` and `b` are the layer's buffers.
+    const plan: Array<{ label: string; a: GPUBuffer; b: GPUBuffer; count: number; jobs: StatsJob[] }> = [
+      { label: 'statistics of the logits', a: buffers.logits, b: buffers.logits, count: logitCount, jobs: [tensor('a', logitCount, at(L - 1, 'activations'))] },
+      ...model.hiddenWidths.map((w, l) => ({
+        label: `statistics of layer ${l}'s activations and gradient`,
+        a: outputOf(l),
+        b: dzOf(l),
+        count: B * w,
+        jobs: [tensor('a', B * w, at(l, 'activations'), w), tensor('b', B * w, at(l, 'gradients'))],
+      })),
+      {
+        label: 'statistics of the weights, updates and weight gradients',
+        a: buffers.logits,
+        b: buffers.logits,
+        count: logitCount,
+        jobs: [
+          ...model.layers.flatMap((_, l) => [weight('params', l, at(l, 'weights')), weight('delta', l, at(l, 'update')), weight('grads', l, at(l, 'weightGradients'))]),
+          tensor('a', logitCount, at(L - 1, 'gradients')),
+        ],
+      },
+    ];
+    // One table for every dispatch, each one's jobs starting at a bindable offset.
+    const align = ctx.device.limits.minStorageBufferOffsetAlignment / 4;
+    const starts: number[] = [];
+    let words = 0;
+    for (const { jobs } of plan) {
+      starts.push(words);
+      words += Math.ceil((jobs.length * JOB_WORDS) / align) * align;
+    }
+    const table = new Uint32Array(words);
+    plan.forEach(({ jobs }, i) => table.set(encodeJobs(jobs), starts[i]));
+    const jobTable = make('diagnostics jobs', table.byteLength, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST, 'metrics');
+    ctx.write(jobTable, table);
+
+    const step = graph.stepSlots.binding();
+    const [logits, ...rest] = await Promise.all([
+      ...plan.map(({ label, a, b, count, jobs }, i) =>
+        prepareStats(
+          ctx,
+          slotWords,
+          HISTOGRAM_BINS,
+          { a: view(a, 0, count), b: view(b, 0, count), params: buffers.params, delta, grads: buffers.grads, jobs: { buffer: jobTable, offset: starts[i] * 4, size: jobs.length * JOB_WORDS * 4 }, stats, step },
+          jobs.length,
+          label,
+        ),
+      ),
+      recipe.optimizer === 'adam'
+        ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health, delta })
+        : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health, delta }),
+    ]);
+    const update = rest.pop()!;
+    const params = rest.pop()!;
+    ctx.check();
+    return { step: stepSequence(graph.parts, { logits, hidden: rest, update, params }), stats, slots, slotWords, allocated };
   } catch (error) {
     for (const buffer of allocated) ctx.destroyBuffer(buffer);
     throw error;

@@ -6,6 +6,10 @@
  * copied to a staging buffer whose mapping resolves later and feeds the progress callback. At most two chunks
  * are in flight, so pausing or stopping answers within a chunk and a page stays responsive; chunks grow
  * until one takes about a quarter second. Results do not depend on the chunking.
+ *
+ * Diagnostics (TrainOptions.diagnostics): a sampled step runs the graph's sampled variant, which writes its
+ * per-layer statistics into a slot of one statistics buffer; the chunk's slots are copied into the same
+ * staging buffer as its losses, behind them, so they come back with the same mapping.
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuError } from '../gpu/context.ts';
@@ -17,11 +21,13 @@ import { checkSameShape, type Dataset } from '../data/idx.ts';
 import { parseInitializer } from '../init/initializers.ts';
 import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
-import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, type TrainingGraph } from './graph.ts';
+import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, prepareSampledStep, statsDispatches, type SampledStep, type TrainingGraph } from './graph.ts';
 import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
 import { buildPredictor, classify, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
 import { checkLimits } from './limits.ts';
 import { checkLearningRate, checkRecipeFitsData, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
+import type { StepDiagnostics } from './diagnostics.ts';
+import { checkDiagnostics, isSampled, readSample, type DiagnosticsOptions } from './sampling.ts';
 
 export { deviceNeeds } from './limits.ts';
 export type { ProbeStats } from './inspect.ts';
@@ -39,6 +45,8 @@ export interface Progress {
   samplesPerSecond: number;
   /** Per-step losses just finished (for charts). */
   losses: Float32Array;
+  /** With diagnostics on: the steps of this chunk that were sampled (often none), in order. */
+  diagnostics?: StepDiagnostics[];
 }
 
 export interface EpochResult {
@@ -50,6 +58,8 @@ export interface EpochResult {
   steps: number;
   /** Awaited-or-not readbacks this epoch: one per chunk, none inside the step loop. */
   readbacks: number;
+  /** With diagnostics on: the epoch's last sample (its last step is always sampled). */
+  diagnostics?: StepDiagnostics;
 }
 
 export interface EvalResult {
@@ -87,6 +97,17 @@ interface EpochRun {
   seconds: number;
   segmentStart: number;
   readbacks: number;
+  /** The latest sample of this epoch read back. */
+  lastSample?: StepDiagnostics;
+}
+
+/** Where a run's loss stopped being finite. */
+interface Divergence {
+  run: EpochRun;
+  /** 0-based step in the epoch, and the global step (1-based). */
+  stepInEpoch: number;
+  t: number;
+  loss: number;
 }
 
 export class DivergenceError extends Error {
@@ -113,9 +134,17 @@ export interface TrainOptions {
   onEpoch?: (e: EpochResult) => void;
   /** Stops after the chunk in flight; run() then resolves with the epochs finished. */
   signal?: AbortSignal;
+  /**
+   * Per-layer statistics of every `every`-th step (and of the run's first step and each epoch's last, see
+   * sampling.ts), measured on the GPU and reported in Progress.diagnostics and EpochResult.diagnostics.
+   * Off when absent; DEFAULT_DIAGNOSTICS_EVERY keeps their cost within 5% of the throughput.
+   */
+  diagnostics?: DiagnosticsOptions;
 }
 
 const TARGET_CHUNK_SECONDS = 0.25;
+/** Bytes of a staging buffer before the statistics: the losses of the longest chunk. */
+const LOSS_BYTES = MAX_CHUNK_STEPS * 4;
 const now = (): number => performance.now() / 1000;
 
 export class Trainer {
@@ -131,6 +160,10 @@ export class Trainer {
   /** Free staging buffers for the loss log; one per chunk in flight, plus one being filled. */
   private readonly staging: GPUBuffer[];
   private predictor: Promise<Predictor> | null = null;
+  /** The sampled step, built the first time a run asks for diagnostics. */
+  private sampled: Promise<SampledStep> | null = null;
+  /** The first statistic that was not finite since the weights were last set (StepDiagnostics.nonFinite). */
+  private brokeAt: StepDiagnostics['nonFinite'] = undefined;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -144,10 +177,14 @@ export class Trainer {
     private readonly owned: GPUBuffer[],
   ) {
     this.shuffle = new Rng(deriveSeed(recipe.seed, 1));
-    this.staging = [0, 1, 2].map((i) =>
-      ctx.createBuffer(`loss staging ${i}`, MAX_CHUNK_STEPS * 4, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging'),
-    );
-    this.owned.push(...this.staging);
+    this.staging = this.makeStaging(LOSS_BYTES);
+  }
+
+  /** Staging buffers for the chunks' readbacks: one per chunk in flight, plus one being filled. */
+  private makeStaging(bytes: number): GPUBuffer[] {
+    const staging = [0, 1, 2].map((i) => this.ctx.createBuffer(`loss staging ${i}`, bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, 'staging'));
+    this.owned.push(...staging);
+    return staging;
   }
 
   /**
@@ -205,6 +242,11 @@ export class Trainer {
     return this.graph.step.length;
   }
 
+  /** Dispatches of a step sampled for diagnostics (see graph.ts). */
+  get sampledDispatchesPerStep(): number {
+    return this.graph.step.length + statsDispatches(this.model.layers.length);
+  }
+
   /**
    * The step's prepared dispatches, in order (for the profiler). Those that read the step uniform take a
    * slot's dynamic offset; after run(), slot 0 (offset 0) holds a valid step's values.
@@ -249,9 +291,13 @@ export class Trainer {
   async run(options: RunOptions = {}): Promise<EpochResult[]> {
     this.assertUsable();
     const { device } = this.ctx;
+    const every = options.diagnostics ? checkDiagnostics(options.diagnostics) : 0;
+    const sampled = every > 0 ? await this.sampledStep() : null;
     const results: EpochResult[] = [];
     const inFlight: Array<Promise<void>> = [];
-    let failure: Error | null = null;
+    // Set by the chunks' readbacks (callbacks, hence the casts that keep TypeScript from narrowing them to null).
+    let failure = null as Error | null;
+    let diverged = null as Divergence | null;
     let budget = options.maxSteps ?? Infinity;
     const segmentStart = now();
     const touched = new Set<EpochRun>();
@@ -264,15 +310,26 @@ export class Trainer {
         run.segmentStart = segmentStart;
       }
       const s0 = run.submitted;
+      const stepBase = this.step;
       const count = Math.min(this.chunkSteps, this.stepsPerEpoch - s0, this.graph.stepSlots.capacity, budget);
-      this.graph.stepSlots.write(Array.from({ length: count }, (_, i) => this.stepValues(s0 + i, this.step + i + 1)));
+      // The chunk's sampled steps (global step numbers) in slot order.
+      const samples: number[] = [];
+      const values = Array.from({ length: count }, (_, i) => {
+        const t = stepBase + i + 1;
+        const sample = sampled !== null && isSampled(t, s0 + i + 1, this.stepsPerEpoch, every);
+        if (sample) samples.push(t);
+        return { ...this.stepValues(s0 + i, t), diagSlot: sample ? samples.length - 1 : 0 };
+      });
+      this.graph.stepSlots.write(values);
       const encoder = device.createCommandEncoder({ label: `epoch ${run.epoch} steps ${s0}..${s0 + count - 1}` });
       const pass = encoder.beginComputePass();
-      for (let i = 0; i < count; i++) encode(pass, this.graph.step, this.graph.stepSlots.offset(i));
+      values.forEach((v, i) => encode(pass, samples.includes(stepBase + i + 1) ? sampled!.step : this.graph.step, this.graph.stepSlots.offset(i)));
       pass.end();
       const staging = this.staging.pop();
       if (!staging) throw new Error('internal: no free loss staging buffer');
       encoder.copyBufferToBuffer(this.graph.buffers.lossLog, s0 * 4, staging, 0, count * 4);
+      const statsBytes = sampled ? samples.length * sampled.slotWords * 4 : 0;
+      if (statsBytes > 0) encoder.copyBufferToBuffer(sampled!.stats, 0, staging, LOSS_BYTES, statsBytes);
       device.queue.submit([encoder.finish()]);
       run.readbacks++;
       run.submitted += count;
@@ -284,24 +341,25 @@ export class Trainer {
       }
 
       const chunkStart = now();
-      const stepBase = this.step - count;
+      const mapped = statsBytes > 0 ? LOSS_BYTES + statsBytes : count * 4;
       inFlight.push(
-        staging.mapAsync(GPUMapMode.READ, 0, count * 4).then(
+        staging.mapAsync(GPUMapMode.READ, 0, mapped).then(
           () => {
-            const losses = new Float32Array(staging.getMappedRange(0, count * 4).slice(0));
+            const bytes = staging.getMappedRange(0, mapped).slice(0);
             staging.unmap();
             this.staging.push(staging);
             this.adaptChunk(count, now() - chunkStart, inFlight.length);
+            const losses = new Float32Array(bytes, 0, count);
+            const diagnostics = sampled && this.readSamples(statsBytes > 0 ? new Uint32Array(bytes, LOSS_BYTES, statsBytes / 4) : new Uint32Array(0), sampled, samples, run.epoch);
             const bad = losses.findIndex((v) => !Number.isFinite(v));
             if (bad >= 0) {
-              failure ??= new DivergenceError(
-                `the loss became ${losses[bad]} at epoch ${run.epoch}, step ${s0 + bad + 1}: training diverged, and the GPU ` +
-                  `stopped updating the weights at that step. Lower the learning rate (now ${lrAt(this.recipe, this.step)}) or use a smaller initialization.`,
-              );
+              diverged ??= { run, stepInEpoch: s0 + bad, t: stepBase + bad + 1, loss: losses[bad] };
+              failure ??= this.divergence(diverged);
               return;
             }
             run.losses.set(losses, s0);
             run.done += count;
+            if (diagnostics?.length) run.lastSample = diagnostics[diagnostics.length - 1];
             const seconds = run.seconds + (now() - run.segmentStart);
             options.onProgress?.({
               epoch: run.epoch,
@@ -312,6 +370,7 @@ export class Trainer {
               loss: losses.reduce((a, b) => a + b, 0) / count,
               samplesPerSecond: (run.done * this.recipe.batch) / Math.max(seconds, 1e-9),
               losses,
+              ...(diagnostics ? { diagnostics } : {}),
             });
             if (run.done === this.stepsPerEpoch) {
               this.epoch = run.epoch;
@@ -329,9 +388,73 @@ export class Trainer {
     }
     await Promise.all(inFlight);
     if (this.cursor) this.cursor.seconds += now() - this.cursor.segmentStart;
+    if (diverged && sampled && failure instanceof DivergenceError) failure = this.divergence(diverged, await this.replay(sampled, diverged));
     if (failure) throw failure;
     this.ctx.check();
     return results;
+  }
+
+  /** The sampled step (built once), with staging buffers grown to carry a chunk's statistics. */
+  private sampledStep(): Promise<SampledStep> {
+    this.sampled ??= prepareSampledStep(this.ctx, this.model, this.recipe, this.graph).then((sampled) => {
+      this.owned.push(...sampled.allocated);
+      // Between runs every staging buffer is free: swap them for ones with room for the statistics.
+      const bytes = LOSS_BYTES + sampled.slots * sampled.slotWords * 4;
+      for (const old of this.staging.splice(0)) {
+        this.owned.splice(this.owned.indexOf(old), 1);
+        this.ctx.destroyBuffer(old);
+      }
+      this.staging.push(...this.makeStaging(bytes));
+      return sampled;
+    });
+    return this.sampled;
+  }
+
+  /** The chunk's samples, read from its statistics words; each carries the run's first non-finite statistic from then on. */
+  private readSamples(words: Uint32Array, sampled: SampledStep, steps: number[], epoch: number): StepDiagnostics[] {
+    return steps.map((t, slot) => {
+      const sample = readSample(words, slot * sampled.slotWords, this.model.widths, t, epoch);
+      this.brokeAt ??= sample.nonFinite;
+      return this.brokeAt ? { ...sample, nonFinite: this.brokeAt } : sample;
+    });
+  }
+
+  private divergence(d: Divergence, replayed?: StepDiagnostics): DivergenceError {
+    const where = replayed
+      ? replayed.nonFinite
+        ? ` Measured again on that step's batch, the first value that was not finite is in layer ${replayed.nonFinite.layer}'s ${replayed.nonFinite.what}.`
+        : " Measured again on that step's batch, every layer's activations and gradients were finite: the loss itself overflowed."
+      : '';
+    return new DivergenceError(
+      `the loss became ${d.loss} at epoch ${d.run.epoch}, step ${d.stepInEpoch + 1}: training diverged, and the GPU stopped updating the weights at that step.${where} ` +
+        `Lower the learning rate (now ${lrAt(this.recipe, d.t)}) or use a smaller initialization.`,
+    );
+  }
+
+  /**
+   * The step that diverged, measured: the weights have not changed since it (the GPU stopped updating them
+   * there), so running it again as a sampled step on its batch shows where the values stopped being finite.
+   * One awaited readback, after the run has failed.
+   */
+  private async replay(sampled: SampledStep, d: Divergence): Promise<StepDiagnostics> {
+    // A later epoch may have replaced that epoch's permutation; put it back, then the current one after.
+    this.ctx.write(this.train.perm, this.orderFrom(d.run.rngBefore));
+    this.graph.stepSlots.write([{ ...this.stepValues(d.stepInEpoch, d.t), diagSlot: 0 }]);
+    const encoder = this.ctx.device.createCommandEncoder({ label: `diverged step ${d.t} measured` });
+    const pass = encoder.beginComputePass();
+    encode(pass, sampled.step, this.graph.stepSlots.offset(0));
+    pass.end();
+    this.ctx.device.queue.submit([encoder.finish()]);
+    if (this.cursor && this.cursor !== d.run) this.ctx.write(this.train.perm, this.orderFrom(this.cursor.rngBefore));
+    const words = new Uint32Array(await readBytes(this.ctx, sampled.stats, 0, sampled.slotWords * 4));
+    return readSample(words, 0, this.model.widths, d.t, d.run.epoch);
+  }
+
+  /** The permutation an epoch draws from the shuffle's state `state`. */
+  private orderFrom(state: RngState): Uint32Array {
+    const rng = new Rng(0);
+    rng.setState(state);
+    return permutation(this.train.count, rng);
   }
 
   private beginEpoch(): EpochRun {
@@ -374,6 +497,7 @@ export class Trainer {
     this.ctx.write(this.graph.buffers.params, state.params);
     state.optimizer.forEach((o, i) => this.ctx.write(this.graph.buffers.state[i], o));
     this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
+    this.brokeAt = undefined;
     Object.assign(this.recipe, state.recipe);
     this.epoch = state.epoch;
     this.step = state.step;
@@ -394,7 +518,8 @@ export class Trainer {
     let sum = 0;
     for (const l of run.losses) sum += l;
     const steps = this.stepsPerEpoch;
-    return { epoch: run.epoch, loss: sum / steps, seconds, samplesPerSecond: (steps * this.recipe.batch) / seconds, steps, readbacks: run.readbacks };
+    const result: EpochResult = { epoch: run.epoch, loss: sum / steps, seconds, samplesPerSecond: (steps * this.recipe.batch) / seconds, steps, readbacks: run.readbacks };
+    return run.lastSample ? { ...result, diagnostics: run.lastSample } : result;
   }
 
   private stepValues(stepInEpoch: number, t: number): StepValues {
@@ -483,6 +608,7 @@ export class Trainer {
     if (arena.length !== this.model.layout.totalFloats) throw new ConfigError(`parameter arena has ${arena.length} floats, expected ${this.model.layout.totalFloats}`);
     this.ctx.write(this.graph.buffers.params, arena);
     this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
+    this.brokeAt = undefined;
     const encoder = this.ctx.device.createCommandEncoder();
     for (const state of this.graph.buffers.state) encoder.clearBuffer(state);
     this.ctx.device.queue.submit([encoder.finish()]);

@@ -1,0 +1,73 @@
+/**
+ * The statistics kernel's wrapper (src/shaders/stats.wgsl; oracle: tensorStats in src/reference/diagnostics.ts):
+ * the jobs one dispatch runs, one workgroup each, their table encoding and the words each job writes.
+ */
+import source from '../shaders/stats.wgsl?raw';
+import type { GpuContext, KernelSpec } from './context.ts';
+import { prepare, type Dispatch } from './dispatch.ts';
+
+/** Where a job's tensor is: the dispatch's `a` or `b` binding, or a view of one of the arenas. */
+export type StatsSource = 'a' | 'b' | 'params' | 'delta' | 'grads';
+const SOURCES: readonly StatsSource[] = ['a', 'b', 'params', 'delta', 'grads'];
+
+export interface StatsJob {
+  source: StatsSource;
+  /** First element and element count in the source. */
+  offset: number;
+  count: number;
+  /** Columns of the (count / cols, cols) tensor whose dead (all-zero) columns are counted; 0: none. */
+  cols: number;
+  histogram: boolean;
+  /** First word of the job's output in a slot. */
+  out: number;
+}
+
+/** u32 words of one Job struct in the table. */
+export const JOB_WORDS = 8;
+/** Words a job writes: mean, std, min, max, non-finite count, dead columns, finite count, 0; then `bins` counts. */
+export const STATS_WORDS = 8;
+/** Invocations per workgroup (a power of two for the reduction tree): the most bins a histogram may have. */
+const WORKGROUP = 256;
+
+export function statsSpec(slotWords: number, bins: number): KernelSpec {
+  if (!Number.isInteger(bins) || bins < 1 || bins > WORKGROUP) throw new RangeError(`stats: bins must be an integer from 1 to ${WORKGROUP}, got ${bins}`);
+  return {
+    name: 'stats',
+    source,
+    defines: {},
+    constants: { SLOT_WORDS: slotWords, WG: WORKGROUP, BINS: bins },
+    bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read_write', 'uniform_dynamic'],
+  };
+}
+
+/** The jobs as the kernel's Job structs. */
+export function encodeJobs(jobs: readonly StatsJob[]): Uint32Array {
+  const words = new Uint32Array(jobs.length * JOB_WORDS);
+  jobs.forEach((job, i) => {
+    words.set([SOURCES.indexOf(job.source), job.offset, job.count, job.cols, job.histogram ? 1 : 0, job.out], i * JOB_WORDS);
+  });
+  return words;
+}
+
+export interface StatsBindings {
+  a: GPUBufferBinding;
+  b: GPUBufferBinding;
+  params: GPUBuffer;
+  delta: GPUBuffer;
+  grads: GPUBuffer;
+  /** This dispatch's jobs: a view of the job table. */
+  jobs: GPUBufferBinding;
+  stats: GPUBuffer;
+  step: GPUBufferBinding;
+}
+
+/** One dispatch running `jobCount` jobs, one workgroup each, writing into slots of `slotWords` words. */
+export function prepareStats(ctx: GpuContext, slotWords: number, bins: number, b: StatsBindings, jobCount: number, label: string): Promise<Dispatch> {
+  return prepare(
+    ctx,
+    statsSpec(slotWords, bins),
+    [b.a, b.b, { buffer: b.params }, { buffer: b.delta }, { buffer: b.grads }, b.jobs, { buffer: b.stats }, b.step],
+    [jobCount, 1, 1],
+    label,
+  );
+}
