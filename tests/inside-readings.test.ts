@@ -1,5 +1,5 @@
 // The "Inside the network" panel's sentences: each is said exactly when its threshold is crossed (dead
-// units from 10%, bad from 50%; spreads beyond two decades between the first and last layer; update ratios
+// units from 20%, bad from 50%; spreads beyond two decades between the first and last layer; update ratios
 // outside HEALTHY_UPDATE_RATIO), with the numbers written as a person reads them; a diverged run is one
 // sentence naming the layer and the step. CPU only.
 import { describe, expect, it } from 'vitest';
@@ -39,13 +39,13 @@ describe('readings', () => {
     expect(readings[0].text).toMatch(/^Each step changes the weights by about [\d.]+% of their typical size in every layer: inside the healthy 0\.01% to 1%\.$/);
   });
 
-  it('names a layer from 10% of dead units, as bad from 50%, never the output layer', () => {
-    expect(topics([at(5, [layer(1, { deadFrac: 0.09 }), layer(2)])])).not.toContain('dead');
+  it('names a layer from 20% of dead units, as bad from 50%, never the output layer', () => {
+    expect(topics([at(5, [layer(1, { deadFrac: 0.19 }), layer(2)])])).not.toContain('dead');
     const warn = readNetwork([at(5, [layer(1), layer(2, { deadFrac: 0.38 }), layer(3)])]).find((r) => r.topic === 'dead');
-    expect(warn).toEqual({ topic: 'dead', tone: 'warn', text: 'Layer 2: 38% of units dead (zero for every image of the batch, so they no longer learn).' });
-    const both = readNetwork([at(5, [layer(1, { deadFrac: 0.1 }), layer(2, { deadFrac: 0.62 }), layer(3, { deadFrac: 0.9 })])]).find((r) => r.topic === 'dead');
+    expect(warn).toEqual({ topic: 'dead', tone: 'warn', text: 'Layer 2: 38% of units dead (zero for every image of the batch: they get no gradient).' });
+    const both = readNetwork([at(5, [layer(1, { deadFrac: 0.2 }), layer(2, { deadFrac: 0.62 }), layer(3, { deadFrac: 0.9 })])]).find((r) => r.topic === 'dead');
     expect(both?.tone).toBe('bad');
-    expect(both?.text).toBe('Dead units (zero for every image of the batch, so they no longer learn): 10% in layer 1, 62% in layer 2.');
+    expect(both?.text).toBe('Dead units (zero for every image of the batch: they get no gradient): 20% in layer 1, 62% in layer 2.');
   });
 
   it('says gradients vanish or explode beyond two decades between layer 1 and the output', () => {

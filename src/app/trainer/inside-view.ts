@@ -9,6 +9,7 @@ import { html, nothing, type TemplateResult } from 'lit';
 import type { StepDiagnostics } from '../../train/diagnostics.ts';
 import type { Band, ChartMark, ChartSeries } from '../widgets/line-chart.ts';
 import { LOG_CEILING, LOG_FLOOR, lastValue, tick } from '../widgets/series.ts';
+import { memo } from '../widgets/memo.ts';
 import { UPDATE_BAND, insideCharts, layerColor, layerLabel } from './inside-series.ts';
 import { HEALTHY_RANGE, readNetwork } from './inside-readings.ts';
 import '../widgets/line-chart.ts';
@@ -61,7 +62,7 @@ function renderHistograms(latest: StepDiagnostics): TemplateResult {
     <h3 id="inside-histograms-title">Histograms at step ${latest.step}</h3>
     <p class="hint">
       Each layer's activations (after ReLU; for the output layer, the logits) and dLoss/dz, from the latest measurement. Bar heights follow the square root of the count, so
-      that the tails show beside the spike at zero; the numbers under each are its smallest and largest value.
+      that the tails show beside the spike at zero; the numbers under each are its smallest and largest value, a dashed line marks zero.
     </p>
     <div id="inside-histograms" class="histograms">
       ${latest.layers.map(
@@ -79,8 +80,20 @@ function renderHistograms(latest: StepDiagnostics): TemplateResult {
   `;
 }
 
+/**
+ * The charts' series, the readings and the marks, computed again only when a measurement arrived (the
+ * trainer renders on every progress report): the charts then keep their data and draw nothing new. Keyed by
+ * the length and the last step too, so that a history appended to in place counts as changed.
+ */
+const measurements = memo((history: readonly StepDiagnostics[], _length: number, _lastStep: number) => {
+  // Where a statistic stopped being finite, every chart says so: the lines stop there, the legends keep the last numbers.
+  const broke = history.find((d) => d.nonFinite)?.nonFinite;
+  const marks: ChartMark[] = broke ? [{ x: broke.step, label: `layer ${broke.layer}: not finite` }] : [];
+  return { charts: insideCharts(history), readings: readNetwork(history), marks };
+});
+
 function renderMeasurements(history: readonly StepDiagnostics[], latest: StepDiagnostics): TemplateResult {
-  const charts = insideCharts(history);
+  const { charts, readings, marks } = measurements(history, history.length, latest.step);
   const specs: ChartSpec[] = [
     { id: 'inside-activations', caption: 'Activations: spread (std) of each layer’s output', yLabel: 'std', series: charts.activations, logY: true },
     { id: 'inside-gradients', caption: 'Gradients: spread (std) of dLoss/dz', yLabel: 'std', series: charts.gradients, logY: true },
@@ -88,10 +101,6 @@ function renderMeasurements(history: readonly StepDiagnostics[], latest: StepDia
     { id: 'inside-dead', caption: 'Dead units: zero for every image of the batch', yLabel: '% of units', series: charts.dead, logY: false, unit: '%' },
   ];
   const dots = history.length < DOTS_BELOW;
-  const readings = readNetwork(history);
-  // Where a statistic stopped being finite, every chart says so: the lines stop there, the legends keep the last numbers.
-  const broke = history.find((d) => d.nonFinite)?.nonFinite;
-  const marks = broke ? [{ x: broke.step, label: `layer ${broke.layer}: not finite` }] : [];
   return html`
     <ul id="inside-readings" class="readings" part="inside-readings" aria-label="Readings at step ${latest.step}">
       ${readings.map((r) => html`<li class=${r.tone} data-topic=${r.topic} data-tone=${r.tone}>${r.text}</li>`)}

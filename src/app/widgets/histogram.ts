@@ -1,13 +1,14 @@
 /**
  * <mlp-histogram>: one small histogram, drawn as SVG bars (heights on a square-root scale, see
- * histogram-bars.ts) with its range written underneath: the minimum at the left, the maximum at the right,
- * and a tick at zero when zero lies inside. Made to be repeated as small multiples. The chart is an image
+ * histogram-bars.ts) with its range written underneath, the minimum at the left and the maximum at the right,
+ * and a dashed line at zero when zero lies inside (a line, not a label: on a narrow histogram a "0" runs into
+ * the numbers at the ends). Made to be repeated as small multiples. The chart is an image
  * whose accessible name is `label` with the range and the number of values.
  *
  * @cssprop --mlp-histogram-height - Height of the bars' box (default 44px).
  * @cssprop --mlp-histogram-color - Colour of the bars (default the accent colour).
  * @csspart bars - The SVG the bars are drawn in.
- * @csspart range - The line under it with the minimum, zero and the maximum.
+ * @csspart range - The line under it with the minimum and the maximum.
  */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -42,17 +43,11 @@ export class HistogramView extends LitElement {
       opacity: 0.6;
     }
     .range {
-      position: relative;
       display: flex;
       justify-content: space-between;
       gap: 0.5rem;
       line-height: 1.3;
       opacity: 0.85;
-    }
-    .zero {
-      position: absolute;
-      top: 0;
-      transform: translateX(-50%);
     }
     .none {
       height: var(--mlp-histogram-height, 44px);
@@ -79,8 +74,6 @@ export class HistogramView extends LitElement {
     const zero = zeroFraction(bins.min, bins.max);
     // A gap of a tenth of a bin between bars, so that neighbours read as separate bins.
     const gap = BOX.width / bins.counts.length / 10;
-    // Zero is written only away from the ends, where it would run into the minimum or the maximum.
-    const zeroLabel = zero !== null && zero >= 0.15 && zero <= 0.85 ? html`<span class="zero" style="left: ${(zero * 100).toFixed(1)}%">0</span>` : nothing;
     return html`
       <svg part="bars" viewBox="0 0 ${BOX.width} ${BOX.height}" preserveAspectRatio="none" aria-hidden="true">
         ${histogramBars(bins, BOX.width, BOX.height).map((b) => svg`<rect x=${b.x + gap / 2} y=${b.y} width=${b.width - gap} height=${b.height}></rect>`)}
@@ -88,7 +81,6 @@ export class HistogramView extends LitElement {
       </svg>
       <div class="range" part="range" aria-hidden="true">
         <span class="min">${bins.min === bins.max ? `all ${tick(bins.min)}` : tick(bins.min)}</span>
-        ${zeroLabel}
         <span class="max">${bins.min === bins.max ? '' : tick(bins.max)}</span>
       </div>
     `;

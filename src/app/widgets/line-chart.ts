@@ -252,7 +252,7 @@ export class LineChart extends LitElement {
     };
   }
 
-  /** The band as a shaded strip across the plot, its label at the right end inside it. */
+  /** The band as a shaded strip across the plot, its label in its lower right corner (lines that leave a band from above, as large steps settling do, cross its top edge). */
   private drawBand(u: uPlot, ink: string, style: CSSStyleDeclaration): void {
     if (!this.band) return;
     const { top, height, left, width } = u.bbox;
@@ -268,8 +268,8 @@ export class LineChart extends LitElement {
       ctx.globalAlpha = 0.75;
       ctx.font = `${Math.round(11 * ratio)}px system-ui, sans-serif`;
       ctx.textAlign = 'right';
-      ctx.textBaseline = 'top';
-      ctx.fillText(this.band.label, left + width - 4 * ratio, strip.y + 2 * ratio);
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(this.band.label, left + width - 4 * ratio, strip.y + strip.height - 2 * ratio);
     }
     ctx.restore();
   }
