@@ -7,8 +7,10 @@
 import type { PageProgress, TrainBenchOptions } from './common.ts';
 import type { KernelBenchOptions } from './kernels.ts';
 import { runOurs } from './ours.ts';
+import { runOverhead, type OverheadOptions } from './overhead.ts';
 
-export type JobKind = 'ours' | 'tfjs-webgpu' | 'tfjs-wasm' | 'kernels';
+/** 'diagnostics': our engine with and without diagnostics, side by side (bench/overhead.ts). */
+export type JobKind = 'ours' | 'tfjs-webgpu' | 'tfjs-wasm' | 'kernels' | 'diagnostics';
 
 export interface JobStatus {
   kind: JobKind | null;
@@ -36,7 +38,7 @@ async function info(): Promise<PageInfo> {
   return { vendor, architecture, description, timestampQuery: adapter.features.has('timestamp-query'), crossOriginIsolated, userAgent: navigator.userAgent };
 }
 
-function start(kind: JobKind, options: TrainBenchOptions | KernelBenchOptions): void {
+function start(kind: JobKind, options: TrainBenchOptions | KernelBenchOptions | OverheadOptions): void {
   if (status.kind) throw new Error(`this page already ran a ${status.kind} job; open a fresh page for the next`);
   status.kind = kind;
   const p = status.progress;
@@ -44,9 +46,11 @@ function start(kind: JobKind, options: TrainBenchOptions | KernelBenchOptions): 
   const job: Promise<unknown> =
     kind === 'ours'
       ? runOurs(options as TrainBenchOptions, p)
-      : kind === 'kernels'
-        ? import('./kernels.ts').then((m) => m.runKernels(options as KernelBenchOptions, p))
-        : import('./tfjs-peer.ts').then((m) => m.runTfjs(kind === 'tfjs-wasm' ? 'wasm' : 'webgpu', options as TrainBenchOptions, p));
+      : kind === 'diagnostics'
+        ? runOverhead(options as OverheadOptions, p)
+        : kind === 'kernels'
+          ? import('./kernels.ts').then((m) => m.runKernels(options as KernelBenchOptions, p))
+          : import('./tfjs-peer.ts').then((m) => m.runTfjs(kind === 'tfjs-wasm' ? 'wasm' : 'webgpu', options as TrainBenchOptions, p));
   job.then(
     (result) => {
       status.result = result;

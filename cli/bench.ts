@@ -9,6 +9,7 @@
  *   npm run bench                           our engine, TF.js WebGPU and TF.js wasm train the mlp recipe 60 steps
  *   npm run bench -- --recipe deep --epochs 1
  *   npm run bench -- --kernels              matmul GFLOP/s per recipe shape and 1024^3, against TF.js and the FMA peak
+ *   npm run bench -- --diagnostics [K]      our engine with and without diagnostics every K steps, side by side
  *
  * Options are parsed by commander, as in cli/train.ts.
  */
@@ -24,18 +25,20 @@ import { collectProblems, launch } from '../tests/e2e/browser.ts';
 import { startStaticServer } from '../tests/e2e/server.ts';
 import { planRun, type TrainBenchOptions, type TrainBenchResult } from '../bench/common.ts';
 import type { KernelBenchOptions, KernelBenchResult, Timing } from '../bench/kernels.ts';
+import type { OverheadOptions, OverheadResult } from '../bench/overhead.ts';
 import { referenceRun, type ReferenceResult } from '../bench/reference.ts';
 import { loadMnist } from '../src/data/node.ts';
 import type { JobKind, JobStatus, PageInfo } from '../bench/main.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
+import { DEFAULT_DIAGNOSTICS_EVERY } from '../src/train/sampling.ts';
 import { Mlp } from '../src/layers/mlp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = ['ours', 'tfjs-webgpu', 'tfjs-wasm'] as const;
 type Engine = (typeof ENGINES)[number];
 
-/** The targets of issue 4, checked against what the run measured. */
-const TARGETS = { throughputVsTfjs: 5, matmulVsTfjs: 3, ofPeak: 0.3, dispatchesPerStep: 12 };
+/** The targets of issue 4, checked against what the run measured, and issue 10's cost of diagnostics. */
+const TARGETS = { throughputVsTfjs: 5, matmulVsTfjs: 3, ofPeak: 0.3, dispatchesPerStep: 12, withDiagnostics: 0.95 };
 
 /**
  * Chromium flags on top of tests/e2e/browser.ts's WebGPU flags. --enable-webgpu-developer-features turns
@@ -77,6 +80,8 @@ const program = new Command()
   .option('--kernels', 'matmul micro-benchmarks instead of training')
   .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
+  .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default ${DEFAULT_DIAGNOSTICS_EVERY}), side by side, instead of the engines`, positive('--diagnostics', true))
+  .option('--rounds <n>', 'with --diagnostics: alternate the two runs in this many rounds', positive('--rounds', true), 4)
   .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
@@ -93,6 +98,8 @@ interface Options {
   engines: Engine[];
   kernels?: boolean;
   kernelSeconds: number;
+  diagnostics?: number | true;
+  rounds: number;
   big: boolean;
   reference: boolean;
   dist?: string;
@@ -279,6 +286,31 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
   return { results, reference: ref, errors, checks };
 }
 
+// ---- diagnostics -------------------------------------------------------------------------------------
+
+async function overheadBench(browser: Browser, url: string, opts: Options): Promise<{ result: OverheadResult; checks: Check[] }> {
+  const every = opts.diagnostics === true || opts.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_EVERY : opts.diagnostics;
+  const job: OverheadOptions = { recipe: opts.recipe ?? 'mlp', steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every, rounds: opts.rounds };
+  const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
+  const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
+  const mean = r.dispatchesPerStep + ((r.sampledDispatchesPerStep - r.dispatchesPerStep) * r.sampled.sampledSteps) / r.steps;
+  log('');
+  log(`Diagnostics: ${r.recipe} (${r.layers.join('-')} ReLU), batch ${r.batch}, every ${r.every} steps; ${r.steps} timed steps each, alternating in ${r.rounds} rounds, after ${r.warmupSteps} warm-up steps`);
+  log('');
+  log(
+    table(
+      ['run', 'samples/s', 'ms/step', 'dispatches/step', 'sampled steps'],
+      [
+        ['without diagnostics', fixed(r.plain.samplesPerSecond, 0), perStep(r.plain), String(r.dispatchesPerStep), '0'],
+        ['with diagnostics', fixed(r.sampled.samplesPerSecond, 0), perStep(r.sampled), `${r.dispatchesPerStep}, ${r.sampledDispatchesPerStep} sampled (mean ${fixed(mean, 2)})`, String(r.sampled.sampledSteps)],
+      ],
+    ),
+  );
+  log(`with / without: ${fixed(r.ratio, 3)}`);
+  const checks = [{ target: `throughput with diagnostics every ${r.every} steps >= ${TARGETS.withDiagnostics * 100}% of without (${r.recipe})`, value: `${fixed(100 * r.ratio, 1)}%`, met: r.ratio >= TARGETS.withDiagnostics }];
+  return { result: r, checks };
+}
+
 // ---- kernels -------------------------------------------------------------------------------------------
 
 /** 'deep L1', 'deep L2', 'mlp L1' -> 'deep L1,L2; mlp L1'. */
@@ -358,7 +390,7 @@ async function main(): Promise<void> {
     const date = new Date();
     const record: Record<string, unknown> = {
       date: date.toISOString(),
-      mode: opts.kernels ? 'kernels' : 'train',
+      mode: opts.kernels ? 'kernels' : opts.diagnostics !== undefined ? 'diagnostics' : 'train',
       options: opts,
       browser: { version: browserVersion, executable: chromium.executablePath, flags: BROWSER_ARGS, userAgent: info.userAgent },
       adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description, timestampQuery: info.timestampQuery },
@@ -368,6 +400,10 @@ async function main(): Promise<void> {
       const k = await kernelBench(chromium.browser, url, opts);
       record.kernels = k.result;
       checks = k.checks;
+    } else if (opts.diagnostics !== undefined) {
+      const d = await overheadBench(chromium.browser, url, opts);
+      record.diagnostics = d.result;
+      checks = d.checks;
     } else {
       const t = await trainBench(chromium.browser, url, opts);
       record.train = t.results;
@@ -381,7 +417,7 @@ async function main(): Promise<void> {
     record.targets = checks;
     if (checks.length) {
       log('');
-      log('Targets (issue 4):');
+      log(`Targets (issue ${opts.diagnostics !== undefined ? 10 : 4}):`);
       for (const c of checks) log(verdict(c));
     }
     await mkdir(opts.out, { recursive: true });

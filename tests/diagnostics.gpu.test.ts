@@ -200,14 +200,12 @@ describe('the statistics kernel against tensorStats', () => {
       { values: noise(257, 1e30), cols: 0 },
       { values: [4], cols: 1 },
     ];
-    const data = Float32Array.from(cases.flatMap((c) => c.values));
+    // Each case starts at a multiple of 4 elements, as the kernel reads vec4s; the padding is garbage it must skip.
+    const starts = cases.map((_, i) => cases.slice(0, i).reduce((sum, c) => sum + Math.ceil(c.values.length / 4) * 4, 0));
+    const data = new Float32Array(starts[cases.length - 1] + Math.ceil(cases[cases.length - 1].values.length / 4) * 4).fill(NaN);
+    cases.forEach((c, i) => data.set(c.values, starts[i]));
     const slotWords = cases.length * (STATS_WORDS + HISTOGRAM_BINS);
-    let offset = 0;
-    const jobs: StatsJob[] = cases.map((c, i) => {
-      const job: StatsJob = { source: i % 2 ? 'grads' : 'a', offset, count: c.values.length, cols: c.cols, histogram: true, out: i * (STATS_WORDS + HISTOGRAM_BINS) };
-      offset += c.values.length;
-      return job;
-    });
+    const jobs: StatsJob[] = cases.map((c, i) => ({ source: i % 2 ? 'grads' : 'a', offset: starts[i], count: c.values.length, cols: c.cols, histogram: true, out: i * (STATS_WORDS + HISTOGRAM_BINS) }));
     const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC;
     const tensor = ctx.createStorage('stats input', data, 'activations');
     const table = ctx.createStorage('stats jobs', encodeJobs(jobs), 'metrics');
