@@ -6,7 +6,8 @@
  * run's late events are dropped; and no unhandled rejection escapes, whatever the element ignores.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineController } from '../src/app/bridge/controller.ts';
+import { DIAGNOSTICS_HISTORY, EngineController, keepDiagnostics } from '../src/app/bridge/controller.ts';
+import type { StepDiagnostics } from '../src/train/diagnostics.ts';
 import type { Command, EngineEvent, Evaluation, Request } from '../src/engine/protocol.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
 import type { Progress } from '../src/train/trainer.ts';
@@ -160,6 +161,32 @@ describe('engine controller', () => {
     worker.emit({ type: 'progress', run: second, progress: progress(1), stepsTotal: 8 });
     expect(controller.losses.map((p) => p.step)).toEqual([1]);
     expect(controller.evaluations).toEqual([]);
+  });
+
+  it('keeps the run\'s diagnostics from progress and a diverged step, cleared by a new run, thinned beyond DIAGNOSTICS_HISTORY', () => {
+    const { controller, worker } = setUp();
+    worker.emit(READY);
+    const sample = (step: number): StepDiagnostics => ({ step, epoch: 1, layers: [] });
+    void controller.start(small);
+    const run = worker.last('start').id;
+    worker.emit({ type: 'progress', run, progress: { ...progress(1), diagnostics: [sample(1)] }, stepsTotal: 8 });
+    worker.emit({ type: 'progress', run, progress: { ...progress(2), diagnostics: [] }, stepsTotal: 8 });
+    const before = controller.diagnostics;
+    worker.emit({ type: 'progress', run, progress: { ...progress(4), diagnostics: [sample(3), sample(4)] }, stepsTotal: 8 });
+    expect(controller.diagnostics).not.toBe(before); // a new array when samples arrive
+    const diverged = { ...sample(5), nonFinite: { layer: 2, step: 5, what: 'activations' } };
+    worker.emit({ type: 'error', about: 'run', message: 'the loss became NaN', diagnostics: diverged });
+    worker.emit({ type: 'error', about: 'lab', message: 'a lab run diverged', diagnostics: sample(99) });
+    expect(controller.diagnostics.map((d) => d.step)).toEqual([1, 3, 4, 5]);
+    expect(controller.diagnostics.at(-1)?.nonFinite).toEqual({ layer: 2, step: 5, what: 'activations' });
+    void controller.start(small);
+    expect(controller.diagnostics).toEqual([]);
+
+    const long = keepDiagnostics(Array.from({ length: DIAGNOSTICS_HISTORY }, (_, i) => sample(i + 1)), [sample(DIAGNOSTICS_HISTORY + 1)]);
+    expect(long.length).toBeLessThanOrEqual(DIAGNOSTICS_HISTORY);
+    expect(long.length).toBeGreaterThan(DIAGNOSTICS_HISTORY / 2);
+    expect([long[0].step, long.at(-1)?.step]).toEqual([1, DIAGNOSTICS_HISTORY + 1]);
+    expect(long.map((d) => d.step)).toEqual([...long.map((d) => d.step)].sort((a, b) => a - b));
   });
 
   it('reports a missing dataset with its source, can load another from there, and clears the failure once ready', async () => {

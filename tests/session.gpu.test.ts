@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Reply } from '../src/engine/protocol.ts';
 import { parseSafetensors } from '../src/data/safetensors.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
+import { DEFAULT_DIAGNOSTICS_EVERY } from '../src/train/sampling.ts';
 import { mnistFiles, useSession, type Ask } from './session-harness.ts';
 
 const h = useSession();
@@ -102,6 +103,37 @@ describe('engine session', () => {
     await h.expectClean(from);
   });
 
+  it('sends the main run\'s diagnostics to the page: in progress (first step, each epoch\'s last) and in epoch', async () => {
+    // 4 steps an epoch, far fewer than DEFAULT_DIAGNOSTICS_EVERY: the samples are the first step and the epochs' last.
+    expect(DEFAULT_DIAGNOSTICS_EVERY).toBeGreaterThan(8);
+    const from = h.events.length;
+    await finishedRun(small);
+    const progress = h.since(from, 'progress');
+    expect(progress.every((e) => Array.isArray(e.progress.diagnostics))).toBe(true);
+    const samples = progress.flatMap((e) => e.progress.diagnostics ?? []);
+    expect(samples.map((d) => d.step)).toEqual([1, 4, 8]);
+    expect(samples[0].layers.map((l) => l.layer)).toEqual([1, 2, 3]);
+    expect(samples[0].layers[0].actHistogram.counts.reduce((a, b) => a + b, 0)).toBe(small.batch * 256);
+    expect(h.since(from, 'epoch').map((e) => e.result.diagnostics?.step)).toEqual([4, 8]);
+    await h.expectClean(from);
+  });
+
+  it('runs the lab with diagnostics when asked: lab-diagnostics per initializer, in step order', async () => {
+    const from = h.events.length;
+    const done = h.next('lab-done');
+    const lab = await h.ask({ type: 'lab', recipe: { ...labRecipe, trainLimit: 400 }, inits: ['xavier-uniform', 'he-normal'], diagnosticsEvery: 3 });
+    await done;
+    const events = h.since(from, 'lab-diagnostics');
+    expect(events.every((e) => e.lab === lab.id)).toBe(true);
+    for (const init of ['xavier-uniform', 'he-normal']) {
+      // 4 steps: the first, the third, and the fourth (the epoch's last).
+      expect(events.filter((e) => e.init === init).flatMap((e) => e.diagnostics.map((d) => d.step))).toEqual([1, 3, 4]);
+    }
+    const bad = await h.ask({ type: 'lab', recipe: labRecipe, inits: ['he-normal'], diagnosticsEvery: 0 });
+    expect(bad).toMatchObject({ type: 'error', allowed: 'an integer from 1 to 1000000' });
+    await h.expectClean(from);
+  });
+
   it('probes a deep stack and runs the initialization lab', async () => {
     const from = h.events.length;
     const probe = await h.ask(probeCommand);
@@ -124,7 +156,14 @@ describe('engine session faults', () => {
     const error = h.next('error');
     const paused = h.next('state', (e) => e.state === 'paused');
     await h.ask({ type: 'start', recipe: { ...tiny, init: 'normal:0,1e18' }, evalEachEpoch: false });
-    expect((await error).message).toMatch(/loss became (NaN|-?Infinity).*weights and optimizer state after epoch 0 are kept/);
+    const failure = await error;
+    expect(failure.message).toMatch(/loss became (NaN|-?Infinity).*weights and optimizer state after epoch 0 are kept/);
+    // The step measured again (diagnostics are on), as data and in words: here every tensor stayed finite (the
+    // logits reach about 4e36) and the batch's sum of losses overflowed.
+    expect(failure.diagnostics?.step).toBe(1);
+    expect(failure.diagnostics?.nonFinite).toBeUndefined();
+    expect(failure.diagnostics?.layers.at(-1)?.actMean).toBeLessThan(-1e35);
+    expect(failure.message).toContain("every layer's activations and gradients were finite: the loss itself overflowed");
     await paused;
   });
 

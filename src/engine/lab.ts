@@ -2,9 +2,11 @@
  * The initialization lab and the depth probe, on the session's device and dataset upload. The lab trains one
  * model per initializer, interleaved a few steps at a time, in the background (its events carry the id of
  * the lab command that began it); the probe is a request answered once it has measured every initializer.
- * Both build their own trainers, beside the main run's, and free them when done.
+ * Both build their own trainers, beside the main run's, and free them when done. Asked for, the lab's runs
+ * take diagnostics every so many steps and report them in 'lab-diagnostics' events.
  */
 import { ConfigError, validateRecipe, type Recipe } from '../train/recipe.ts';
+import { checkDiagnostics, type DiagnosticsOptions } from '../train/sampling.ts';
 import { Trainer } from '../train/trainer.ts';
 import type { Env, Fail, Post } from './main-run.ts';
 import type { ProbeResult } from './protocol.ts';
@@ -29,12 +31,13 @@ export class Lab {
 
   /**
    * Stops the lab running now (if any) and begins one for `recipe` under each initializer; resolves once its
-   * models are built and training. A setting that cannot be used is refused (a ConfigError naming it) before
-   * anything stops.
+   * models are built and training. `diagnosticsEvery`: each run's diagnostics every so many steps (none when
+   * absent). A setting that cannot be used is refused (a ConfigError naming it) before anything stops.
    */
-  async start(id: number, env: Env, recipe: Recipe, inits: string[]): Promise<void> {
+  async start(id: number, env: Env, recipe: Recipe, inits: string[], diagnosticsEvery?: number): Promise<void> {
     checkInits(inits, 'compare');
     for (const init of inits) validateRecipe({ ...recipe, init });
+    const diagnostics = diagnosticsEvery === undefined ? undefined : { every: checkDiagnostics({ every: diagnosticsEvery }) };
     await this.stop();
     const runs: Array<{ init: string; trainer: Trainer }> = [];
     try {
@@ -44,7 +47,7 @@ export class Lab {
       throw error;
     }
     const stop = new AbortController();
-    const lab = { stop, done: this.train(id, runs, stop.signal) };
+    const lab = { stop, done: this.train(id, runs, stop.signal, diagnostics) };
     this.current = lab;
     void lab.done.then(() => {
       if (this.current === lab) this.current = null;
@@ -62,7 +65,7 @@ export class Lab {
     this.current?.stop.abort();
   }
 
-  private async train(id: number, runs: Array<{ init: string; trainer: Trainer }>, signal: AbortSignal): Promise<void> {
+  private async train(id: number, runs: Array<{ init: string; trainer: Trainer }>, signal: AbortSignal, diagnostics: DiagnosticsOptions | undefined): Promise<void> {
     try {
       while (!signal.aborted && runs.some((r) => !r.trainer.finished)) {
         for (const { init, trainer } of runs) {
@@ -70,7 +73,11 @@ export class Lab {
           const epochs = await trainer.run({
             maxSteps: LAB_SLICE,
             signal,
-            onProgress: (p) => this.post({ type: 'lab-progress', lab: id, init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) }),
+            diagnostics,
+            onProgress: (p) => {
+              this.post({ type: 'lab-progress', lab: id, init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) });
+              if (p.diagnostics?.length) this.post({ type: 'lab-diagnostics', lab: id, init, diagnostics: p.diagnostics });
+            },
           });
           for (const e of epochs) {
             const { accuracy } = await trainer.evaluate();

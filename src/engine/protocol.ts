@@ -10,13 +10,20 @@
  *
  * News. Events without an id report what happens meanwhile: the main run's ('state', 'progress', 'epoch',
  * 'evaluation', for the element driving the run; `run` names the command that began it, so an element can
- * drop a replaced run's last words), the lab's ('lab-progress', 'lab-epoch', 'lab-done', with `lab` the id of
- * the lab command), and the engine's own ('ready', 'unsupported', 'device-lost', the dataset failing to load
- * at start, for every element).
+ * drop a replaced run's last words), the lab's ('lab-progress', 'lab-diagnostics', 'lab-epoch', 'lab-done',
+ * with `lab` the id of the lab command), and the engine's own ('ready', 'unsupported', 'device-lost', the
+ * dataset failing to load at start, for every element).
+ *
+ * Diagnostics (src/train/diagnostics.ts). The main run takes them every DEFAULT_DIAGNOSTICS_EVERY steps (and
+ * at its first step and each epoch's last): 'progress' carries those of its chunk in progress.diagnostics,
+ * 'epoch' the epoch's last in result.diagnostics, and a diverged run's 'error' its step measured again in
+ * `diagnostics` (whose nonFinite says where it broke). A lab asked for them ('lab' with diagnosticsEvery)
+ * sends 'lab-diagnostics'.
  */
 import type { AdapterSummary } from '../gpu/context.ts';
 import type { DataSource, NamedFile } from '../data/idx.ts';
 import type { EpochResult, Progress } from '../train/trainer.ts';
+import type { StepDiagnostics } from '../train/diagnostics.ts';
 import type { ConfigFault, LrChange, Recipe } from '../train/recipe.ts';
 
 export type { DataSource } from '../data/idx.ts';
@@ -114,8 +121,11 @@ export type Command =
   | { type: 'import-weights'; id: number; bytes: Uint8Array; name: string }
   /** Depth probe: for each initializer, one forward and backward pass of `layers` on a real batch. */
   | { type: 'probe'; id: number; layers: number[]; inits: string[]; batch: number; seed: number }
-  /** Initialization lab: train `recipe` once per initializer, interleaved; 'done' once they train. */
-  | { type: 'lab'; id: number; recipe: Recipe; inits: string[] }
+  /**
+   * Initialization lab: train `recipe` once per initializer, interleaved; 'done' once they train.
+   * `diagnosticsEvery`: each run's diagnostics every so many steps, in 'lab-diagnostics' events (none when absent).
+   */
+  | { type: 'lab'; id: number; recipe: Recipe; inits: string[]; diagnosticsEvery?: number }
   /** Stop the lab; 'done' once it has ended (after its 'lab-done'). */
   | { type: 'lab-stop'; id: number }
   /** After 'device-lost': a new device, and the run continued from the checkpoint kept in memory. */
@@ -134,7 +144,15 @@ export type Request = Exclude<Command, { type: 'init' }>;
  * answered). `id` when it answers a request; otherwise `about` says what it concerns: the run, the lab, the
  * dataset (at start), or the engine itself ('engine': its worker died; no request will be answered).
  */
-export type EngineError = { type: 'error'; message: string; id?: number; about?: 'run' | 'lab' | 'dataset' | 'engine'; source?: DataSource } & ConfigFault;
+export type EngineError = {
+  type: 'error';
+  message: string;
+  id?: number;
+  about?: 'run' | 'lab' | 'dataset' | 'engine';
+  source?: DataSource;
+  /** A diverged run's (or lab run's) step, measured again with diagnostics on: its nonFinite says where it broke. */
+  diagnostics?: StepDiagnostics;
+} & ConfigFault;
 
 export type Reply =
   | { type: 'done'; id: number }
@@ -161,6 +179,8 @@ export type EngineEvent =
   | { type: 'evaluation'; run: number; evaluation: Evaluation }
   /** Every step's loss since the last report; `step` is the global step of the first. */
   | { type: 'lab-progress'; lab: number; init: string; step: number; losses: number[] }
+  /** The samples of one chunk of a lab run asked for diagnostics, right after its 'lab-progress'; in step order. */
+  | { type: 'lab-diagnostics'; lab: number; init: string; diagnostics: StepDiagnostics[] }
   | { type: 'lab-epoch'; lab: number; init: string; epoch: number; loss: number; accuracy: number }
   | { type: 'lab-done'; lab: number }
   /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */

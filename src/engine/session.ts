@@ -44,7 +44,7 @@ import { fetchIdxDataset } from '../data/fetch.ts';
 import { DataError, datasetFromFiles, type Dataset, type NamedFile } from '../data/idx.ts';
 import { ConfigError } from '../train/recipe.ts';
 import { freeImages, imageSetBytes, uploadDataset, type GpuDataset } from '../train/gpu-dataset.ts';
-import { Trainer } from '../train/trainer.ts';
+import { DivergenceError, Trainer } from '../train/trainer.ts';
 import { Lab, probe } from './lab.ts';
 import { MainRun, Refusal, type Env, type Fail, type Post } from './main-run.ts';
 import { MAX_DATASET_BYTES, type Command, type EngineError, type EngineEvent, type Reply, type RunState } from './protocol.ts';
@@ -179,7 +179,7 @@ export class EngineSession {
       case 'probe':
         return { type: 'probe', id: command.id, results: await probe(this.env(), command.layers, command.inits, command.batch, command.seed) };
       case 'lab':
-        return this.lab.start(command.id, this.env(), command.recipe, command.inits);
+        return this.lab.start(command.id, this.env(), command.recipe, command.inits, command.diagnosticsEvery);
       case 'lab-stop':
         return this.lab.stop();
       case 'recover':
@@ -342,6 +342,7 @@ export class EngineSession {
       if (error.index !== null) event.index = error.index;
     }
     if (error instanceof DataError && error.source) event.source = error.source;
+    if (error instanceof DivergenceError && error.diagnostics) event.diagnostics = error.diagnostics;
     this.post(event);
   };
 

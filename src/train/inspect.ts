@@ -1,7 +1,7 @@
 /**
- * Looking inside a model on the GPU: classifying one image (the page's drawing pad) and the depth probe
- * (per-layer statistics at initialization). Both replay the training graph's own forward (and backward)
- * dispatches, so what they measure is what training computes.
+ * Looking inside a model on the GPU: classifying one image (the page's drawing pad), the depth probe
+ * (per-layer statistics at initialization) and one step measured again (a diverged run's). All replay the
+ * training graph's own dispatches, so what they measure is what training computes.
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { encode, type Dispatch } from '../gpu/dispatch.ts';
@@ -10,7 +10,9 @@ import { readBytes } from '../gpu/readback.ts';
 import { StepSlots } from '../gpu/step-slots.ts';
 import { packPixels } from '../data/batches.ts';
 import type { Mlp } from '../layers/mlp.ts';
-import type { TrainingGraph } from './graph.ts';
+import type { StepDiagnostics } from './diagnostics.ts';
+import type { SampledStep, TrainingGraph } from './graph.ts';
+import { readSample } from './sampling.ts';
 import type { GpuImageSet } from './gpu-dataset.ts';
 
 export interface Predictor {
@@ -109,4 +111,21 @@ export async function probeStep(ctx: GpuContext, model: Mlp, graph: TrainingGrap
   } finally {
     ctx.destroyBuffer(stats);
   }
+}
+
+/**
+ * One training step run again as a sampled step (see graph.ts) and its diagnostics read back (slot 0), for
+ * a model of `widths`. `prepareBatch` writes the batch order and the step slot and returns the slot's offset;
+ * `after` runs once the step is submitted (to put back what prepareBatch replaced).
+ */
+export async function measureStep(ctx: GpuContext, sampled: SampledStep, widths: readonly number[], step: number, epoch: number, prepareBatch: () => number, after: () => void): Promise<StepDiagnostics> {
+  const offset = prepareBatch();
+  const encoder = ctx.device.createCommandEncoder({ label: `step ${step} measured again` });
+  const pass = encoder.beginComputePass();
+  encode(pass, sampled.step, offset);
+  pass.end();
+  ctx.device.queue.submit([encoder.finish()]);
+  after();
+  const words = new Uint32Array(await readBytes(ctx, sampled.stats, 0, sampled.slotWords * 4));
+  return readSample(words, 0, widths, step, epoch);
 }

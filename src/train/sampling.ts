@@ -18,11 +18,13 @@ export const DEFAULT_DIAGNOSTICS_EVERY = 50;
 
 /** Largest interval accepted (a sample a million steps apart is as good as none). */
 const MAX_EVERY = 1_000_000;
+const EVERY_ALLOWED = `an integer from 1 to ${MAX_EVERY}`;
 
+/** The interval of `options`, or a ConfigError (what is allowed as data) when it is not one. */
 export function checkDiagnostics(options: DiagnosticsOptions): number {
   const { every } = options;
   if (!Number.isInteger(every) || every < 1 || every > MAX_EVERY) {
-    throw new ConfigError(`diagnostics every ${every} steps: allowed an integer from 1 to ${MAX_EVERY}`);
+    throw new ConfigError(`diagnostics every is ${every}; allowed: ${EVERY_ALLOWED} (steps)`, { allowed: EVERY_ALLOWED });
   }
   return every;
 }

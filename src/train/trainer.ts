@@ -23,11 +23,14 @@ import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
 import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, prepareSampledStep, statsDispatches, type SampledStep, type TrainingGraph } from './graph.ts';
 import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
-import { buildPredictor, classify, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
+import { buildPredictor, classify, measureStep, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
 import { checkLimits } from './limits.ts';
 import { checkLearningRate, checkRecipeFitsData, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
 import type { StepDiagnostics } from './diagnostics.ts';
 import { checkDiagnostics, isSampled, readSample, type DiagnosticsOptions } from './sampling.ts';
+import { DivergenceError, divergenceError, type Divergence } from './divergence.ts';
+
+export { DivergenceError } from './divergence.ts';
 
 export { deviceNeeds } from './limits.ts';
 export type { ProbeStats } from './inspect.ts';
@@ -99,22 +102,6 @@ interface EpochRun {
   readbacks: number;
   /** The latest sample of this epoch read back. */
   lastSample?: StepDiagnostics;
-}
-
-/** Where a run's loss stopped being finite. */
-interface Divergence {
-  run: EpochRun;
-  /** 0-based step in the epoch, and the global step (1-based). */
-  stepInEpoch: number;
-  t: number;
-  loss: number;
-}
-
-export class DivergenceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DivergenceError';
-  }
 }
 
 export interface RunOptions extends TrainOptions {
@@ -297,7 +284,7 @@ export class Trainer {
     const inFlight: Array<Promise<void>> = [];
     // Set by the chunks' readbacks (callbacks, hence the casts that keep TypeScript from narrowing them to null).
     let failure = null as Error | null;
-    let diverged = null as Divergence | null;
+    let diverged = null as (Divergence & { run: EpochRun }) | null;
     let budget = options.maxSteps ?? Infinity;
     const segmentStart = now();
     const touched = new Set<EpochRun>();
@@ -353,8 +340,9 @@ export class Trainer {
             const diagnostics = sampled && this.readSamples(statsBytes > 0 ? new Uint32Array(bytes, LOSS_BYTES, statsBytes / 4) : new Uint32Array(0), sampled, samples, run.epoch);
             const bad = losses.findIndex((v) => !Number.isFinite(v));
             if (bad >= 0) {
-              diverged ??= { run, stepInEpoch: s0 + bad, t: stepBase + bad + 1, loss: losses[bad] };
-              failure ??= this.divergence(diverged);
+              const t = stepBase + bad + 1;
+              diverged ??= { run, epoch: run.epoch, stepInEpoch: s0 + bad + 1, step: t, loss: losses[bad], lr: lrAt(this.recipe, t) };
+              failure ??= divergenceError(diverged);
               return;
             }
             run.losses.set(losses, s0);
@@ -388,7 +376,7 @@ export class Trainer {
     }
     await Promise.all(inFlight);
     if (this.cursor) this.cursor.seconds += now() - this.cursor.segmentStart;
-    if (diverged && sampled && failure instanceof DivergenceError) failure = this.divergence(diverged, await this.replay(sampled, diverged));
+    if (diverged && sampled && failure instanceof DivergenceError) failure = divergenceError(diverged, await this.measureDiverged(sampled, diverged.run, diverged));
     if (failure) throw failure;
     this.ctx.check();
     return results;
@@ -419,35 +407,20 @@ export class Trainer {
     });
   }
 
-  private divergence(d: Divergence, replayed?: StepDiagnostics): DivergenceError {
-    const where = replayed
-      ? replayed.nonFinite
-        ? ` Measured again on that step's batch, the first value that was not finite is in layer ${replayed.nonFinite.layer}'s ${replayed.nonFinite.what}.`
-        : " Measured again on that step's batch, every layer's activations and gradients were finite: the loss itself overflowed."
-      : '';
-    return new DivergenceError(
-      `the loss became ${d.loss} at epoch ${d.run.epoch}, step ${d.stepInEpoch + 1}: training diverged, and the GPU stopped updating the weights at that step.${where} ` +
-        `Lower the learning rate (now ${lrAt(this.recipe, d.t)}) or use a smaller initialization.`,
-    );
-  }
-
   /**
    * The step that diverged, measured: the weights have not changed since it (the GPU stopped updating them
    * there), so running it again as a sampled step on its batch shows where the values stopped being finite.
    * One awaited readback, after the run has failed.
    */
-  private async replay(sampled: SampledStep, d: Divergence): Promise<StepDiagnostics> {
-    // A later epoch may have replaced that epoch's permutation; put it back, then the current one after.
-    this.ctx.write(this.train.perm, this.orderFrom(d.run.rngBefore));
-    this.graph.stepSlots.write([{ ...this.stepValues(d.stepInEpoch, d.t), diagSlot: 0 }]);
-    const encoder = this.ctx.device.createCommandEncoder({ label: `diverged step ${d.t} measured` });
-    const pass = encoder.beginComputePass();
-    encode(pass, sampled.step, this.graph.stepSlots.offset(0));
-    pass.end();
-    this.ctx.device.queue.submit([encoder.finish()]);
-    if (this.cursor && this.cursor !== d.run) this.ctx.write(this.train.perm, this.orderFrom(this.cursor.rngBefore));
-    const words = new Uint32Array(await readBytes(this.ctx, sampled.stats, 0, sampled.slotWords * 4));
-    return readSample(words, 0, this.model.widths, d.t, d.run.epoch);
+  private measureDiverged(sampled: SampledStep, run: EpochRun, d: Divergence): Promise<StepDiagnostics> {
+    return measureStep(this.ctx, sampled, this.model.widths, d.step, d.epoch, () => {
+      // A later epoch may have replaced that epoch's permutation: put it back (and the current one after).
+      this.ctx.write(this.train.perm, this.orderFrom(run.rngBefore));
+      this.graph.stepSlots.write([{ ...this.stepValues(d.stepInEpoch - 1, d.step), diagSlot: 0 }]);
+      return this.graph.stepSlots.offset(0);
+    }, () => {
+      if (this.cursor && this.cursor !== run) this.ctx.write(this.train.perm, this.orderFrom(this.cursor.rngBefore));
+    });
   }
 
   /** The permutation an epoch draws from the shuffle's state `state`. */

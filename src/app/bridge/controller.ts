@@ -16,6 +16,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { AdapterSummary } from '../../gpu/context.ts';
 import type { EpochResult, Progress } from '../../train/trainer.ts';
+import type { StepDiagnostics } from '../../train/diagnostics.ts';
 import type { ConfigFault, LrChange, Recipe } from '../../train/recipe.ts';
 import { connect, requestId, type EngineLink } from './engine-hub.ts';
 import type { DataSource, DatasetSummary, EngineEvent, Evaluation, ProbeResult, Request, RunState } from '../../engine/protocol.ts';
@@ -53,6 +54,20 @@ export interface TestImage {
 
 export type EngineStats = Omit<Extract<EngineEvent, { type: 'stats' }>, 'type' | 'id'>;
 
+/**
+ * The most diagnostics samples a controller keeps. A run reaching it keeps every second one (always the first
+ * and the latest), so the history still spans the whole run, at half the density in its older part. The
+ * lesson's 15 epochs take about 200 samples.
+ */
+export const DIAGNOSTICS_HISTORY = 1000;
+
+/** `history` with `samples` added, thinned to DIAGNOSTICS_HISTORY (see there). */
+export function keepDiagnostics(history: readonly StepDiagnostics[], samples: readonly StepDiagnostics[]): StepDiagnostics[] {
+  let kept = [...history, ...samples];
+  while (kept.length > DIAGNOSTICS_HISTORY) kept = kept.filter((_, i) => i % 2 === 0 || i === kept.length - 1);
+  return kept;
+}
+
 export function defaultWorker(): Worker {
   return new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'mlp-engine' });
 }
@@ -79,6 +94,14 @@ export class EngineController implements ReactiveController {
   progress: Progress | null = null;
   stepsTotal = 0;
   losses: LossPoint[] = [];
+  /**
+   * The run's diagnostics (per-layer statistics, src/train/diagnostics.ts), oldest first: the samples the
+   * engine takes (the run's first step, every DEFAULT_DIAGNOSTICS_EVERY steps, each epoch's last) and, when
+   * the run diverged, that step measured again (its nonFinite says where it broke). A new array whenever
+   * samples arrive; cleared when a run starts; at most DIAGNOSTICS_HISTORY. The epoch's last is also in
+   * `epochs[i].diagnostics`.
+   */
+  diagnostics: StepDiagnostics[] = [];
   epochs: EpochResult[] = [];
   evaluations: Evaluation[] = [];
   /** Set when the GPU device was lost: what happened and the checkpoint recover() continues from. */
@@ -288,6 +311,7 @@ export class EngineController implements ReactiveController {
   private reset(recipe: Recipe, id: number): void {
     this.recipe = recipe;
     this.losses = [];
+    this.diagnostics = [];
     this.epochs = [];
     this.evaluations = [];
     this.progress = null;
@@ -346,6 +370,7 @@ export class EngineController implements ReactiveController {
         if (this.dataset) {
           this.recipe = null;
           this.losses = [];
+          this.diagnostics = [];
           this.epochs = [];
           this.evaluations = [];
           this.progress = null;
@@ -375,6 +400,7 @@ export class EngineController implements ReactiveController {
           const step = first + i + 1;
           this.losses.push({ step, epoch: step / p.stepsPerEpoch, loss });
         });
+        if (p.diagnostics?.length) this.diagnostics = keepDiagnostics(this.diagnostics, p.diagnostics);
         break;
       }
       case 'epoch':
@@ -394,6 +420,8 @@ export class EngineController implements ReactiveController {
         const fault = field === undefined && allowed === undefined && index === undefined ? null : { field, allowed, index };
         this.failure = { message: event.message, fault, source: event.source ?? null };
         if (event.about === 'engine') this.state = 'error';
+        // A diverged run's step measured again (the lab's are the lab's).
+        if (event.diagnostics && event.about !== 'lab') this.diagnostics = keepDiagnostics(this.diagnostics, [event.diagnostics]);
         break;
       }
       default:
