@@ -1,7 +1,8 @@
 /**
  * `npm run train`: trains a recipe on MNIST (or any IDX dataset) in Node through Dawn and prints what the
  * PyTorch lesson printed: a cost per epoch, the test accuracy and one random test digit with its prediction.
- * Options are parsed by commander; the progress bar is cli-progress (shown only on a terminal).
+ * Options are parsed by commander; the progress bar is cli-progress (shown only on a terminal). With
+ * --diagnostics, each epoch's line is followed by a per-layer table of the engine's measurements.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -17,6 +18,8 @@ import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
 import type { AdapterSummary } from '../src/gpu/context.ts';
 import { blockMeans, round6, STEP_BLOCK, type RecordedEpoch, type RecordedRun } from '../src/train/recording.ts';
+import { checkDiagnostics, DEFAULT_DIAGNOSTICS_EVERY } from '../src/train/sampling.ts';
+import { diagnosticsRecords, diagnosticsTable } from './diagnostics-table.ts';
 import { renderDigit } from './digit.ts';
 import { reportFailure } from './errors.ts';
 
@@ -58,6 +61,7 @@ const program = new Command()
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
   .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
+  .option('--diagnostics [every]', `measure every layer every K steps (default ${DEFAULT_DIAGNOSTICS_EVERY}) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
   .showHelpAfterError('(run npm run train -- --help for every option)')
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
@@ -87,6 +91,9 @@ async function main(): Promise<void> {
     if (json) console.log(JSON.stringify(record));
   };
 
+  const diagnostics = opts.diagnostics === undefined ? undefined : { every: opts.diagnostics === true ? DEFAULT_DIAGNOSTICS_EVERY : (opts.diagnostics as number) };
+  if (diagnostics) checkDiagnostics(diagnostics);
+
   // A record holds a whole run from its first step, which a resumed process never saw.
   if (opts.record && opts.resume) program.error('error: --record cannot be combined with --resume: a record holds a whole run from its first step');
 
@@ -108,11 +115,13 @@ async function main(): Promise<void> {
     makeContext: () => createNodeContext({ ...deviceNeeds(dataset, runRecipe), onWarning: (w) => console.error(`warning: ${w}`) }),
     dataset,
     start: resumed ?? recipe,
+    diagnostics,
     onStart: (ctx, trainer) => {
       const { adapter } = ctx;
       log(`Adapter: ${describeAdapter(adapter)}`);
       log(`Model: ${runRecipe.layers.join('-')} ReLU, ${runRecipe.init} weights, ${runRecipe.optimizer} lr ${runRecipe.lr}, batch ${runRecipe.batch}, ${runRecipe.epochs} epochs, seed ${runRecipe.seed}`);
-      log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
+      const sampled = diagnostics ? ` (${trainer.sampledDispatchesPerStep} on a step sampled for diagnostics, every ${diagnostics.every})` : '';
+      log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step${sampled}, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
       if (resumed) log(`Resumed from ${opts.resume} after epoch ${resumed.epoch}, step ${resumed.step}`);
     },
     onProgress: (p) => {
@@ -124,7 +133,8 @@ async function main(): Promise<void> {
     onEpoch: (e: EpochResult) => {
       bar?.stop();
       log(`Epoch: ${String(e.epoch).padStart(4, '0')} cost = ${e.loss.toFixed(9)}  (${e.seconds.toFixed(1)} s, ${Math.round(e.samplesPerSecond)} samples/s)`);
-      emit({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, samples_per_s: e.samplesPerSecond, readbacks: e.readbacks });
+      if (e.diagnostics) log(diagnosticsTable(e.diagnostics));
+      emit({ epoch: e.epoch, loss: e.loss, seconds: e.seconds, samples_per_s: e.samplesPerSecond, readbacks: e.readbacks, ...(e.diagnostics ? { diagnostics: diagnosticsRecords(e.diagnostics) } : {}) });
       epochs.set(e.epoch, e);
     },
     onSnapshot: async (state, trainer) => {

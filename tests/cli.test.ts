@@ -285,3 +285,53 @@ describe('training runs', () => {
     expect(file.metadata).toMatchObject({ epoch: '1', step: '2' });
   });
 });
+
+describe('--diagnostics', () => {
+  it('prints a per-layer table after each epoch, and the dispatches of a sampled step', () => {
+    const run = train(['--train-limit', '400', '--batch', '100', '--epochs', '2', '--diagnostics', '3'], 120_000);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain('10 dispatches per step (14 on a step sampled for diagnostics, every 3)');
+    // 4 steps an epoch: each epoch ends with its last step sampled.
+    for (const [epoch, step] of [[1, 4], [2, 8]]) {
+      const at = run.stdout.indexOf(`Epoch: 000${epoch} cost`);
+      const lines = run.stdout.slice(at).split('\n').slice(1, 6);
+      expect(lines[0]).toBe(`  diagnostics at step ${step}:`);
+      expect(lines[1].trim().split(/\s{2,}/)).toEqual(['layer', 'act mean', 'act std', 'dead', 'dL/dz std', 'dL/dW std', 'update log10']);
+      expect(lines.slice(2).map((l) => l.trim().split(/\s+/)[0])).toEqual(['1', '2', '3']);
+    }
+  });
+
+  it('with --json, each epoch object carries the layers\' statistics', () => {
+    const run = train(['--train-limit', '200', '--batch', '100', '--epochs', '1', '--json', '--diagnostics'], 120_000);
+    expect(run.status, run.stderr).toBe(0);
+    const epoch = JSON.parse(run.stdout.trim().split('\n')[0]) as { epoch: number; diagnostics: Array<Record<string, number>> };
+    expect(epoch.epoch).toBe(1);
+    expect(epoch.diagnostics.map((d) => d.layer)).toEqual([1, 2, 3]);
+    for (const d of epoch.diagnostics) {
+      expect(Object.keys(d)).toEqual(['layer', 'act_mean', 'act_std', 'dead_frac', 'grad_std', 'weight_grad_std', 'update_ratio']);
+      expect(d.act_std).toBeGreaterThan(0);
+      expect(d.grad_std).toBeGreaterThan(0);
+      expect(d.weight_grad_std).toBeGreaterThan(0);
+      expect(d.dead_frac).toBeGreaterThanOrEqual(0);
+      expect(d.dead_frac).toBeLessThan(0.5);
+      // Two Adam steps from Xavier: each weight moved by about lr = 1e-3 against weights of about 0.05.
+      expect(d.update_ratio).toBeGreaterThan(-3);
+      expect(d.update_ratio).toBeLessThan(-1);
+    }
+    expect(epoch.diagnostics[2].dead_frac).toBe(0); // the logits have no ReLU
+  });
+
+  it('an interval that is not a positive integer is refused before anything runs', () => {
+    const run = train(['--diagnostics', '0']);
+    expect(expectUserError(run)).toBe('error: diagnostics every is 0; allowed: an integer from 1 to 1000000 (steps)');
+    expect(run.stdout).toBe('');
+    expect(expectUserError(train(['--diagnostics', '2.5']))).toMatch(/--diagnostics must be an integer, got "2\.5"/);
+  });
+
+  it('a diverging run says where the values stopped being finite', () => {
+    const run = train(['--train-limit', '300', '--epochs', '1', '--init', 'normal:0,1e18', '--diagnostics']);
+    const line = expectUserError(run);
+    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged, and the GPU stopped updating the weights at that step\. /);
+    expect(line).toContain("Measured again on that step's batch, the first value that was not finite is in layer 2's activations.");
+  });
+});

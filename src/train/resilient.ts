@@ -6,6 +6,7 @@
 import type { GpuContext } from '../gpu/context.ts';
 import type { Dataset } from '../data/idx.ts';
 import type { Recipe } from './recipe.ts';
+import type { DiagnosticsOptions } from './sampling.ts';
 import { Trainer, type EpochResult, type Progress, type TrainingState } from './trainer.ts';
 
 export interface ResilientOptions {
@@ -18,6 +19,8 @@ export interface ResilientOptions {
   onStart?: (ctx: GpuContext, trainer: Trainer) => void;
   onProgress?: (p: Progress) => void;
   onEpoch?: (e: EpochResult) => void;
+  /** Diagnostics every so many steps (see TrainOptions.diagnostics); none when absent. */
+  diagnostics?: DiagnosticsOptions;
   /** Called with each epoch's snapshot and the trainer at that point (to write a checkpoint file or evaluate, say). */
   onSnapshot?: (state: TrainingState, trainer: Trainer) => void | Promise<void>;
   /** Called when the device was lost and the run goes on from `state` on a new device. */
@@ -55,7 +58,7 @@ export async function fitWithRecovery(options: ResilientOptions): Promise<Resili
   for (;;) {
     try {
       while (!trainer.finished) {
-        const done = await trainer.run({ untilEpochEnd: true, onProgress: options.onProgress });
+        const done = await trainer.run({ untilEpochEnd: true, onProgress: options.onProgress, diagnostics: options.diagnostics });
         for (const e of done) {
           epochs.push(e);
           options.onEpoch?.(e);
