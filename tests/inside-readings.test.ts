@@ -48,12 +48,15 @@ describe('readings', () => {
     expect(both?.text).toBe('Dead units (zero for every image of the batch: they get no gradient): 20% in layer 1, 62% in layer 2.');
   });
 
-  it('says gradients vanish or explode beyond two decades between layer 1 and the output', () => {
+  it('says gradients vanish or explode beyond two decades between layer 1 and the output, and when none arrive', () => {
     expect(topics([at(5, [layer(1, { gradStd: 2e-5 }), layer(2, { gradStd: 2e-3 })])])).not.toContain('gradients');
     const vanishing = readNetwork([at(5, [layer(1, { gradStd: 3e-7 }), layer(2), layer(3, { gradStd: 3e-3 })])]).find((r) => r.topic === 'gradients');
     expect(vanishing?.text).toBe('Gradients reaching layer 1 are 1e-4 of those at the output: the first layers barely learn (vanishing gradients).');
     const exploding = readNetwork([at(5, [layer(1, { gradStd: 5 }), layer(2, { gradStd: 1e-3 })])]).find((r) => r.topic === 'gradients');
     expect(exploding?.text).toBe('Gradients reaching layer 1 are 5e3 times those at the output (exploding gradients).');
+    // A learning rate of 5 kills every unit of layers 1 and 2 within ten steps: nothing flows back to layer 1.
+    const none = readNetwork([at(10, [layer(1, { gradStd: 0 }), layer(2, { gradStd: 0 }), layer(3, { gradStd: 4e-3 })])]).find((r) => r.topic === 'gradients');
+    expect(none?.text).toBe('No gradient reaches layer 1: its dLoss/dz is zero for every image of the batch, so it does not learn.');
   });
 
   it('compares the activations of the first and last hidden layers only, and only with two or more', () => {

@@ -107,6 +107,10 @@ function gradients(layers: LayerDiagnostics[]): Reading | null {
   const first = layers[0];
   const output = layers[layers.length - 1];
   if (!(output.gradStd > 0)) return null;
+  // Exactly zero (every unit feeding it dead, say): there is no ratio to write, only the fact.
+  if (first.gradStd === 0) {
+    return { topic: 'gradients', tone: 'bad', text: `No gradient reaches layer ${first.layer}: its dLoss/dz is zero for every image of the batch, so it does not learn.` };
+  }
   const ratio = first.gradStd / output.gradStd;
   if (ratio < 1 / SPREAD_RATIO) {
     return { topic: 'gradients', tone: 'bad', text: `Gradients reaching layer ${first.layer} are ${decades(ratio)} of those at the output: the first layers barely learn (vanishing gradients).` };

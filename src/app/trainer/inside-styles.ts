@@ -58,13 +58,20 @@ export const insideStyles = css`
     font-size: 0.85rem;
     margin-bottom: 0.25rem;
   }
+  /* Four charts share the panel, each lower than the loss chart. A number, not a calc(): the chart reads the property's text. */
   .inside-chart mlp-line-chart {
     --mlp-chart-height: 170px;
   }
+  /* A layer's two histograms side by side, as many layers a row as fit (on a phone, one). */
   .histograms {
     display: grid;
-    grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr));
-    gap: 0.75rem var(--_gap);
+    grid-template-columns: repeat(auto-fill, minmax(min(100%, 19rem), 1fr));
+    gap: 0.75rem calc(var(--_gap) * 1.5);
+  }
+  .pair {
+    display: grid;
+    grid-template-columns: repeat(2, minmax(0, 1fr));
+    gap: 0.75rem;
   }
   .layer-histograms {
     margin: 0;
@@ -77,7 +84,6 @@ export const insideStyles = css`
   .layer-histograms .kind {
     font-size: 0.75rem;
     color: var(--_muted);
-    margin-top: 0.3rem;
   }
   /* The trainer's own container (its :host): a phone, or a narrow column of a page, gets one chart a row. */
   @container (max-width: 40rem) {

@@ -69,10 +69,16 @@ function renderHistograms(latest: StepDiagnostics): TemplateResult {
         (l) => html`
           <figure class="layer-histograms" part="layer-histograms" data-layer=${l.layer} style="--mlp-histogram-color: ${layerColor(l.layer)}">
             <figcaption>${layerLabel(l.layer, total)}</figcaption>
-            <div class="kind">activations</div>
-            <mlp-histogram part="histogram" data-kind="activations" data-layer=${l.layer} .bins=${l.actHistogram} label=${`Layer ${l.layer} activations`}></mlp-histogram>
-            <div class="kind">dLoss/dz</div>
-            <mlp-histogram part="histogram" data-kind="gradients" data-layer=${l.layer} .bins=${l.gradHistogram} label=${`Layer ${l.layer} dLoss/dz`}></mlp-histogram>
+            <div class="pair">
+              <div>
+                <div class="kind">activations</div>
+                <mlp-histogram part="histogram" data-kind="activations" data-layer=${l.layer} .bins=${l.actHistogram} label=${`Layer ${l.layer} activations`}></mlp-histogram>
+              </div>
+              <div>
+                <div class="kind">dLoss/dz</div>
+                <mlp-histogram part="histogram" data-kind="gradients" data-layer=${l.layer} .bins=${l.gradHistogram} label=${`Layer ${l.layer} dLoss/dz`}></mlp-histogram>
+              </div>
+            </div>
           </figure>
         `,
       )}
@@ -107,7 +113,9 @@ function renderMeasurements(history: readonly StepDiagnostics[], latest: StepDia
     </ul>
     <div class="inside-charts">${specs.map((c) => renderChart(c, latest.step, dots, marks))}</div>
     ${charts.clamped
-      ? html`<p id="inside-clamped" class="hint">Zeros, and anything beyond ${tick(LOG_FLOOR)} to ${tick(LOG_CEILING)}, are drawn at that edge of the logarithmic axes.</p>`
+      ? html`<p id="inside-clamped" class="hint">
+          On the logarithmic axes, ${tick(LOG_FLOOR)} stands for zero or anything smaller (a logarithmic axis has no zero), and ${tick(LOG_CEILING)} for anything larger.
+        </p>`
       : nothing}
     ${renderHistograms(latest)}
   `;
@@ -129,8 +137,9 @@ export function renderInside(diagnostics: readonly StepDiagnostics[]): TemplateR
     >
       <h2 id="inside-title">Inside the network</h2>
       <p class="inside-intro">
-        Every few steps the engine measures each layer on that step’s batch; each line is one layer. Healthy looks like this: activations and gradients keep
-        roughly the same spread from layer to layer, few units are dead, and each step changes the weights by ${HEALTHY_RANGE} of their size (the shaded band).
+        Every few steps the engine measures each layer on that step’s batch; each line is one layer. The gradient dLoss/dz is what backpropagation brings back to
+        a layer (z: its output before ReLU). Healthy looks like this: activations and gradients keep roughly the same spread from layer to layer, few units are
+        dead, and each step changes the weights by ${HEALTHY_RANGE} of their size (the shaded band).
       </p>
       ${latest ? renderMeasurements(diagnostics, latest) : html`<p id="inside-empty" class="summary">No measurements yet: they begin with a run.</p>`}
     </section>

@@ -21,6 +21,8 @@ import { renderDataset, renderDeviceLost, renderWeights } from './tools-view.ts'
 import { trainerStyles } from './trainer-styles.ts';
 import { themeStyles } from '../widgets/theme.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderStatus } from './trainer-views.ts';
+import { renderInside } from './inside-view.ts';
+import { insideStyles } from './inside-styles.ts';
 
 export type { TrainStartDetail, ProgressDetail, EpochEndDetail, TrainEndDetail, ErrorDetail, MlpTrainerEventMap } from './events.ts';
 
@@ -31,7 +33,8 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
 
 /**
  * Trains an MLP on MNIST with WebGPU: a settings bar, run controls, live loss and accuracy charts that keep
- * earlier runs for comparison (with learning-rate changes, pauses and imports marked), the test-set
+ * earlier runs for comparison (with learning-rate changes, pauses and imports marked), what happens inside
+ * the network (each layer measured every few steps: readings in words, lines per layer, histograms), the test-set
  * evaluation (a random digit, the misclassified ones, the confusion matrix), a drawing pad classified live,
  * safetensors weight export/import, and training on one's own IDX dataset (four files picked from disk, such
  * as Fashion-MNIST's). Explicit attributes override the `recipe` preset.
@@ -48,6 +51,7 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @csspart button - Every button; each also has its own part: start, pause, stop, step, full-recipe, clear-runs, export, fine-tune, start-over, clear, recover.
  * @csspart progress - The sticky status strip; progress-bar and progress-text inside it.
  * @csspart charts - The two charts; each is a `card` holding a `chart`.
+ * @csspart inside - The "Inside the network" panel: `inside-readings` (the sentences), `inside-chart` (each chart's figure), `layer-histograms` (one layer's pair), `histogram` (each <mlp-histogram>).
  * @csspart evaluation - The test digit (`digit`), the confusion matrix and the `misclassified` grid.
  * @csspart pad - The drawing pad's card; its <mlp-digit-pad> exports canvas, probabilities, prediction and test.
  * @csspart weights - Weight export and import.
@@ -60,12 +64,13 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * @cssprop --mlp-surface - Card background. --mlp-border: borders. --mlp-danger: errors and wrong cells (default #dc2626).
  * @cssprop --mlp-font - Font family (default the system UI font).
  * @cssprop --mlp-radius - Corner radius (default 6px). --mlp-gap: space between regions (default 1rem).
- * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: height of each chart's plot (default 250px).
+ * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: height of each chart's plot (default 250px; the inside panel's are 170px).
+ * @cssprop --mlp-chart-band - The healthy band's fill on the update-size chart (default a translucent green). --mlp-histogram-height: height of each histogram's bars (default 44px).
  * @cssprop --mlp-sticky-top - Where the status strip sticks while the page scrolls (default 0).
  */
 @customElement('mlp-trainer')
 export class MlpTrainer extends LitElement {
-  static override styles = [themeStyles, trainerStyles];
+  static override styles = [themeStyles, trainerStyles, insideStyles];
 
   /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson) or "deep". */
   @property() recipe = 'quick';
@@ -285,6 +290,7 @@ export class MlpTrainer extends LitElement {
             ></mlp-digit-pad>
           </section>
         </div>
+        ${renderInside(c.diagnostics)}
         ${renderEvaluation(this.latestEvaluation, classes)}
         <div class="bottom">
           ${renderWeights({
