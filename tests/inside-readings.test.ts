@@ -64,6 +64,8 @@ describe('readings', () => {
     expect(fading.find((r) => r.topic === 'activations')?.text).toBe("Activations fade with depth: layer 3's spread is 1e-3 of layer 1's.");
     const growing = readNetwork([at(5, [layer(1, { actStd: 0.5 }), layer(2, { actStd: 80 }), layer(3)])]);
     expect(growing.find((r) => r.topic === 'activations')?.text).toBe("Activations explode with depth: layer 2's spread is 2e2 times layer 1's.");
+    // A hidden layer whose output is all zero: the dead units say it, not a ratio of 0.
+    expect(topics([at(5, [layer(1, { actStd: 0.5 }), layer(2, { actStd: 0, deadFrac: 1 }), layer(3)])])).toEqual(['dead', 'updates']);
     // One hidden layer: nothing to compare it with (the logits' spread is another kind of number).
     expect(topics([at(5, [layer(1, { actStd: 0.5 }), layer(2, { actStd: 1e-6 })])])).not.toContain('activations');
   });
@@ -77,6 +79,12 @@ describe('readings', () => {
     expect(mixed.map((r) => r.text)).toEqual([
       'Each step changes the weights of layer 2 by about 3.2% of their typical size, above the healthy 0.01% to 1%: steps may be too large.',
       'Each step changes the weights of layer 1 by only about 0.0005% of their typical size, below the healthy 0.01% to 1%: learning there is slow.',
+    ]);
+    // An update of exactly zero (log10 0 = -Infinity): a layer fed only by dead units stands still.
+    const still = readNetwork([at(5, [layer(1, { updateRatio: -Infinity }), layer(2, { updateRatio: -Infinity }), layer(3)])]).filter((r) => r.topic === 'updates');
+    expect(still.map((r) => [r.tone, r.text])).toEqual([
+      ['bad', 'The weights of layers 1 and 2 do not change at all: their update is zero.'],
+      ['good', 'Each step changes the weights by about 0.1% of their typical size in layer 3: inside the healthy 0.01% to 1%.'],
     ]);
     // The band's edges are healthy.
     expect(readNetwork([at(5, [layer(1, { updateRatio: -4 }), layer(2, { updateRatio: -2 })])]).map((r) => r.tone)).toEqual(['good']);

@@ -90,7 +90,8 @@ function activations(hidden: LayerDiagnostics[]): Reading | null {
   if (hidden.length < 2) return null;
   const first = hidden[0];
   const last = hidden[hidden.length - 1];
-  if (!(first.actStd > 0)) return null;
+  // A layer whose output is all zero is said by the dead units (100%), not as a ratio of 0.
+  if (!(first.actStd > 0 && last.actStd > 0)) return null;
   const ratio = last.actStd / first.actStd;
   if (ratio < 1 / SPREAD_RATIO) {
     return { topic: 'activations', tone: 'bad', text: `Activations fade with depth: layer ${last.layer}'s spread is ${decades(ratio)} of layer ${first.layer}'s.` };
@@ -121,13 +122,22 @@ function gradients(layers: LayerDiagnostics[]): Reading | null {
   return null;
 }
 
-/** Each layer's step against its weights, read against the healthy band; the extreme layer's number is said. */
+/**
+ * Each layer's step against its weights, read against the healthy band; the extreme layer's number is said.
+ * A ratio of -Infinity is an update of exactly zero: a layer whose inputs are all zero (every unit before it
+ * dead) gets no weight gradient, and its weights stand still.
+ */
 function updates(layers: LayerDiagnostics[]): Reading[] {
+  const readings: Reading[] = [];
+  const still = layers.filter((l) => l.updateRatio === -Infinity);
+  if (still.length > 0) {
+    const verb = still.length === 1 ? 'does' : 'do';
+    readings.push({ topic: 'updates', tone: 'bad', text: `The weights of ${layerList(still.map((l) => l.layer))} ${verb} not change at all: their update is zero.` });
+  }
   const measured = layers.filter((l) => Number.isFinite(l.updateRatio));
-  if (measured.length === 0) return [];
+  if (measured.length === 0) return readings;
   const above = measured.filter((l) => l.updateRatio > UPDATE_HIGH);
   const below = measured.filter((l) => l.updateRatio < UPDATE_LOW);
-  const readings: Reading[] = [];
   if (above.length > 0) {
     const most = Math.max(...above.map((l) => l.updateRatio));
     const size = above.length === 1 ? `about ${updatePercent(most)}` : `up to ${updatePercent(most)}`;
@@ -146,11 +156,12 @@ function updates(layers: LayerDiagnostics[]): Reading[] {
       text: `Each step changes the weights of ${layerList(below.map((l) => l.layer))} by ${size} of their typical size, below the healthy ${HEALTHY_RANGE}: learning there is slow.`,
     });
   }
-  if (readings.length === 0) {
+  if (above.length === 0 && below.length === 0) {
     const lo = updatePercent(Math.min(...measured.map((l) => l.updateRatio)));
     const hi = updatePercent(Math.max(...measured.map((l) => l.updateRatio)));
     const size = lo === hi ? `about ${lo}` : `${lo} to ${hi}`;
-    readings.push({ topic: 'updates', tone: 'good', text: `Each step changes the weights by ${size} of their typical size in every layer: inside the healthy ${HEALTHY_RANGE}.` });
+    const where = still.length > 0 ? `in ${layerList(measured.map((l) => l.layer))}` : 'in every layer';
+    readings.push({ topic: 'updates', tone: 'good', text: `Each step changes the weights by ${size} of their typical size ${where}: inside the healthy ${HEALTHY_RANGE}.` });
   }
   return readings;
 }
