@@ -20,15 +20,15 @@ export interface Reading {
  * here show up to a tenth of layer 2 so; from a fifth on it is more than that (N(0, 0.01) shows 20-30%, a
  * learning rate of 0.05 kills 90% of layer 1). From half on it is bad, not a warning.
  */
-export const DEAD_WARN = 0.2;
-export const DEAD_BAD = 0.5;
+const DEAD_WARN = 0.2;
+const DEAD_BAD = 0.5;
 
 /**
  * Spreads that differ by more than two decades (100 times) between the first and the last layer: the
  * signal vanishes or explodes with depth. A well-initialized ReLU stack keeps them within a few times of
  * each other; the lesson's N(0, 0.01) on 784-256-256-10 already loses about two decades.
  */
-export const SPREAD_RATIO = 100;
+const SPREAD_RATIO = 100;
 
 /** The update ratio's healthy band, in log10(std(ΔW) / std(W)). */
 const [UPDATE_LOW, UPDATE_HIGH] = HEALTHY_UPDATE_RATIO;

@@ -10,7 +10,7 @@ import type { Band, ChartSeries } from '../widgets/line-chart.ts';
 import { forLogAxis, type Point } from '../widgets/series.ts';
 
 /** Okabe-Ito colours, one per layer in order (told apart with colour-blindness); a deeper stack reuses them. */
-export const LAYER_COLORS = ['#0072b2', '#e69f00', '#009e73', '#d55e00', '#cc79a7', '#56b4e9'];
+const LAYER_COLORS = ['#0072b2', '#e69f00', '#009e73', '#d55e00', '#cc79a7', '#56b4e9'];
 
 export function layerColor(layer: number): string {
   return LAYER_COLORS[(layer - 1) % LAYER_COLORS.length];
