@@ -1,9 +1,12 @@
 /**
  * What diagnostics cost (issue 10): our engine trains the same recipe twice on one device, side by side,
  * with and without diagnostics every K steps, from the same weights through the same batches. The timed
- * steps are split into rounds run alternately (plain then sampled, then sampled then plain, ...), so a
- * machine that slows down or speeds up meanwhile weighs on both alike. Both trainers warm up first (the
- * sampled step's pipelines compile then, and the run's first step, always sampled, is taken there).
+ * steps are split into rounds run alternately (plain then sampled, then sampled then plain, ...), each round
+ * a whole number of intervals (so each holds the same number of samples), so a machine that slows down or
+ * speeds up meanwhile weighs on both alike; the median of the rounds' ratios is the figure a busy machine
+ * (other processes taking the CPU in bursts) disturbs least, the ratio of the totals is printed beside it.
+ * Both trainers warm up first (the sampled step's pipelines compile then, and the run's first step, always
+ * sampled, is taken there).
  */
 import { createContext } from '../src/gpu/acquire.ts';
 import { freeImages, uploadDataset } from '../src/train/gpu-dataset.ts';
@@ -14,9 +17,11 @@ import type { RecipeName } from '../src/train/recipe.ts';
 export interface OverheadOptions extends TrainBenchOptions {
   /** Diagnostics every this many steps. */
   every: number;
-  /** Rounds the timed steps (`steps` for each trainer) are split into. */
-  rounds: number;
 }
+
+/** Steps of a round: whole intervals, at least about ROUND_STEPS steps (a round is one run() call, whose last chunks drain). */
+const ROUND_STEPS = 20;
+export const roundSteps = (every: number): number => every * Math.max(1, Math.round(ROUND_STEPS / every));
 
 export interface OverheadSide {
   seconds: number;
@@ -30,6 +35,7 @@ export interface OverheadResult {
   layers: number[];
   batch: number;
   every: number;
+  /** Timed steps of each trainer: whole rounds. */
   steps: number;
   rounds: number;
   warmupSteps: number;
@@ -37,18 +43,22 @@ export interface OverheadResult {
   sampledDispatchesPerStep: number;
   plain: OverheadSide;
   sampled: OverheadSide;
-  /** Throughput with diagnostics over throughput without. */
+  /** Throughput with diagnostics over throughput without: of the totals, and the median of the rounds'. */
   ratio: number;
+  medianRatio: number;
 }
 
 export async function runOverhead(opts: OverheadOptions, progress: PageProgress): Promise<OverheadResult> {
   progress.phase = 'loading MNIST';
   const data = await loadMnist();
   const plan = planRun(data, opts);
+  const round = roundSteps(opts.every);
+  const rounds = Math.max(1, Math.round(plan.steps / round));
+  const steps = rounds * round;
   const warmupSteps = opts.warmupSteps ?? 2;
-  const recipe = { ...plan.recipe, epochs: Math.ceil((warmupSteps + plan.steps) / plan.stepsPerEpoch) };
+  const recipe = { ...plan.recipe, epochs: Math.ceil((warmupSteps + steps) / plan.stepsPerEpoch) };
   progress.phase = 'building';
-  progress.steps = 2 * plan.steps;
+  progress.steps = 2 * steps;
   const ctx = await createContext(navigator.gpu, deviceNeeds(data, recipe));
   try {
     const images = uploadDataset(ctx, data, recipe.trainLimit);
@@ -61,32 +71,38 @@ export async function runOverhead(opts: OverheadOptions, progress: PageProgress)
 
     progress.phase = 'training, with and without diagnostics';
     const sides = { plain: { seconds: 0, samplesPerSecond: 0, sampledSteps: 0 }, sampled: { seconds: 0, samplesPerSecond: 0, sampledSteps: 0 } };
-    const timed = async (trainer: Trainer, side: OverheadSide, steps: number, options: RunOptions): Promise<void> => {
+    const timed = async (trainer: Trainer, side: OverheadSide, options: RunOptions): Promise<number> => {
       const started = performance.now();
-      await trainer.run({ ...options, maxSteps: steps, onProgress: (p) => (side.sampledSteps += p.diagnostics?.length ?? 0) });
-      side.seconds += (performance.now() - started) / 1000;
-      progress.step += steps;
+      await trainer.run({ ...options, maxSteps: round, onProgress: (p) => (side.sampledSteps += p.diagnostics?.length ?? 0) });
+      const seconds = (performance.now() - started) / 1000;
+      side.seconds += seconds;
+      progress.step += round;
+      return seconds;
     };
-    let left = plan.steps;
-    for (let round = 0; round < opts.rounds && left > 0; round++) {
-      const steps = Math.ceil(left / (opts.rounds - round));
-      left -= steps;
-      const pair = [() => timed(plain, sides.plain, steps, {}), () => timed(sampled, sides.sampled, steps, { diagnostics })];
-      for (const side of round % 2 ? pair.reverse() : pair) await side();
+    const ratios: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const plainFirst = r % 2 === 0;
+      const first = await (plainFirst ? timed(plain, sides.plain, {}) : timed(sampled, sides.sampled, { diagnostics }));
+      const second = await (plainFirst ? timed(sampled, sides.sampled, { diagnostics }) : timed(plain, sides.plain, {}));
+      ratios.push(plainFirst ? first / second : second / first);
     }
-    for (const side of [sides.plain, sides.sampled]) side.samplesPerSecond = (plan.steps * recipe.batch) / side.seconds;
+    for (const side of [sides.plain, sides.sampled]) side.samplesPerSecond = (steps * recipe.batch) / side.seconds;
+    ratios.sort((x, y) => x - y);
+    const middle = Math.floor(ratios.length / 2);
+    const medianRatio = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
     const result: OverheadResult = {
       recipe: opts.recipe,
       layers: recipe.layers,
       batch: recipe.batch,
       every: opts.every,
-      steps: plan.steps,
-      rounds: opts.rounds,
+      steps,
+      rounds,
       warmupSteps,
       dispatchesPerStep: plain.dispatchesPerStep,
       sampledDispatchesPerStep: sampled.sampledDispatchesPerStep,
       ...sides,
       ratio: sides.sampled.samplesPerSecond / sides.plain.samplesPerSecond,
+      medianRatio,
     };
     plain.destroy();
     sampled.destroy();

@@ -81,7 +81,6 @@ const program = new Command()
   .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
   .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default ${DEFAULT_DIAGNOSTICS_EVERY}), side by side, instead of the engines`, positive('--diagnostics', true))
-  .option('--rounds <n>', 'with --diagnostics: alternate the two runs in this many rounds', positive('--rounds', true), 4)
   .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
@@ -99,7 +98,6 @@ interface Options {
   kernels?: boolean;
   kernelSeconds: number;
   diagnostics?: number | true;
-  rounds: number;
   big: boolean;
   reference: boolean;
   dist?: string;
@@ -290,12 +288,12 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
 
 async function overheadBench(browser: Browser, url: string, opts: Options): Promise<{ result: OverheadResult; checks: Check[] }> {
   const every = opts.diagnostics === true || opts.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_EVERY : opts.diagnostics;
-  const job: OverheadOptions = { recipe: opts.recipe ?? 'mlp', steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every, rounds: opts.rounds };
+  const job: OverheadOptions = { recipe: opts.recipe ?? 'mlp', steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
   const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
   const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
   const mean = r.dispatchesPerStep + ((r.sampledDispatchesPerStep - r.dispatchesPerStep) * r.sampled.sampledSteps) / r.steps;
   log('');
-  log(`Diagnostics: ${r.recipe} (${r.layers.join('-')} ReLU), batch ${r.batch}, every ${r.every} steps; ${r.steps} timed steps each, alternating in ${r.rounds} rounds, after ${r.warmupSteps} warm-up steps`);
+  log(`Diagnostics: ${r.recipe} (${r.layers.join('-')} ReLU), batch ${r.batch}, every ${r.every} steps; ${r.steps} timed steps each, alternating in ${r.rounds} rounds of ${r.steps / r.rounds}, after ${r.warmupSteps} warm-up steps`);
   log('');
   log(
     table(
@@ -306,8 +304,13 @@ async function overheadBench(browser: Browser, url: string, opts: Options): Prom
       ],
     ),
   );
-  log(`with / without: ${fixed(r.ratio, 3)}`);
-  const checks = [{ target: `throughput with diagnostics every ${r.every} steps >= ${TARGETS.withDiagnostics * 100}% of without (${r.recipe})`, value: `${fixed(100 * r.ratio, 1)}%`, met: r.ratio >= TARGETS.withDiagnostics }];
+  log(`with / without: ${fixed(r.medianRatio, 3)} (median of the rounds), ${fixed(r.ratio, 3)} (totals)`);
+  // A sampled step's cost in plain steps, from the totals: what sets the interval for a budget of 5%.
+  const cost = ((r.sampled.seconds - r.plain.seconds) / r.plain.seconds) * (r.steps / Math.max(1, r.sampled.sampledSteps));
+  log(`a sampled step costs ${fixed(cost, 2)} plain steps more (from the totals)`);
+  const checks = [
+    { target: `throughput with diagnostics every ${r.every} steps >= ${TARGETS.withDiagnostics * 100}% of without (${r.recipe}, median of the rounds)`, value: `${fixed(100 * r.medianRatio, 1)}% (totals ${fixed(100 * r.ratio, 1)}%)`, met: r.medianRatio >= TARGETS.withDiagnostics },
+  ];
   return { result: r, checks };
 }
 

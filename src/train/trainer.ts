@@ -22,71 +22,20 @@ import { parseInitializer } from '../init/initializers.ts';
 import { deriveSeed, Rng, type RngState } from '../init/rng.ts';
 import { Mlp } from '../layers/mlp.ts';
 import { buildGraph, evalRowsFor, MAX_CHUNK_STEPS, prepareSampledStep, statsDispatches, type SampledStep, type TrainingGraph } from './graph.ts';
-import { uploadDataset, withOrder, type GpuDataset, type GpuImageSet } from './gpu-dataset.ts';
+import { uploadDataset, withOrder, type GpuImageSet } from './gpu-dataset.ts';
 import { buildPredictor, classify, measureStep, probeStep, type Predictor, type ProbeStats } from './inspect.ts';
 import { checkLimits } from './limits.ts';
 import { checkLearningRate, checkRecipeFitsData, ConfigError, lrAt, validateRecipe, type Recipe } from './recipe.ts';
 import type { StepDiagnostics } from './diagnostics.ts';
-import { checkDiagnostics, isSampled, readSample, type DiagnosticsOptions } from './sampling.ts';
+import { checkDiagnostics, isSampled, readSample } from './sampling.ts';
+import type { CreateOptions, EpochResult, EvalResult, RunOptions, TrainingState, TrainOptions } from './run-types.ts';
 import { DivergenceError, divergenceError, type Divergence } from './divergence.ts';
 
 export { DivergenceError } from './divergence.ts';
+export type { CreateOptions, EpochResult, EvalResult, Progress, RunOptions, TrainingState, TrainOptions } from './run-types.ts';
 
 export { deviceNeeds } from './limits.ts';
 export type { ProbeStats } from './inspect.ts';
-
-export interface Progress {
-  /** 1-based epoch being trained. */
-  epoch: number;
-  epochs: number;
-  /** Steps finished in this epoch, and in the run. */
-  stepInEpoch: number;
-  stepsPerEpoch: number;
-  step: number;
-  /** Mean loss of the steps just finished. */
-  loss: number;
-  samplesPerSecond: number;
-  /** Per-step losses just finished (for charts). */
-  losses: Float32Array;
-  /** With diagnostics on: the steps of this chunk that were sampled (often none), in order. */
-  diagnostics?: StepDiagnostics[];
-}
-
-export interface EpochResult {
-  epoch: number;
-  /** Mean over the epoch's batches, as the lesson prints it. */
-  loss: number;
-  seconds: number;
-  samplesPerSecond: number;
-  steps: number;
-  /** Awaited-or-not readbacks this epoch: one per chunk, none inside the step loop. */
-  readbacks: number;
-  /** With diagnostics on: the epoch's last sample (its last step is always sampled). */
-  diagnostics?: StepDiagnostics;
-}
-
-export interface EvalResult {
-  correct: number;
-  count: number;
-  accuracy: number;
-  /** C x C counts, rows = true label, columns = prediction. */
-  confusion: Uint32Array;
-  predictions: Uint32Array;
-}
-
-/** A run's whole state between steps; see Trainer.snapshot(). */
-export interface TrainingState {
-  recipe: Recipe;
-  /** Parameter arena and the optimizer's arenas (Adam: m, v; SGD: momentum), ParamLayout order. */
-  params: Float32Array;
-  optimizer: Float32Array[];
-  /** Epochs finished and steps taken. */
-  epoch: number;
-  step: number;
-  /** The shuffle's state before the interrupted epoch's permutation (or the next one's). */
-  rng: RngState;
-  partialEpoch: { epoch: number; done: number; losses: Float32Array; seconds: number } | null;
-}
 
 /** Book-keeping of one epoch while its steps are submitted and their losses come back. */
 interface EpochRun {
@@ -102,31 +51,6 @@ interface EpochRun {
   readbacks: number;
   /** The latest sample of this epoch read back. */
   lastSample?: StepDiagnostics;
-}
-
-export interface RunOptions extends TrainOptions {
-  /** Run at most this many steps. */
-  maxSteps?: number;
-  /** Return once the current epoch is finished (to evaluate between epochs). */
-  untilEpochEnd?: boolean;
-}
-
-export interface CreateOptions {
-  /** Images already on the GPU (shared by several trainers); the caller keeps ownership. */
-  images?: GpuDataset;
-}
-
-export interface TrainOptions {
-  onProgress?: (p: Progress) => void;
-  onEpoch?: (e: EpochResult) => void;
-  /** Stops after the chunk in flight; run() then resolves with the epochs finished. */
-  signal?: AbortSignal;
-  /**
-   * Per-layer statistics of every `every`-th step (and of the run's first step and each epoch's last, see
-   * sampling.ts), measured on the GPU and reported in Progress.diagnostics and EpochResult.diagnostics.
-   * Off when absent; DEFAULT_DIAGNOSTICS_EVERY keeps their cost within 5% of the throughput.
-   */
-  diagnostics?: DiagnosticsOptions;
 }
 
 const TARGET_CHUNK_SECONDS = 0.25;
@@ -299,18 +223,13 @@ export class Trainer {
       const s0 = run.submitted;
       const stepBase = this.step;
       const count = Math.min(this.chunkSteps, this.stepsPerEpoch - s0, this.graph.stepSlots.capacity, budget);
-      // The chunk's sampled steps (global step numbers) in slot order.
-      const samples: number[] = [];
-      const values = Array.from({ length: count }, (_, i) => {
-        const t = stepBase + i + 1;
-        const sample = sampled !== null && isSampled(t, s0 + i + 1, this.stepsPerEpoch, every);
-        if (sample) samples.push(t);
-        return { ...this.stepValues(s0 + i, t), diagSlot: sample ? samples.length - 1 : 0 };
-      });
-      this.graph.stepSlots.write(values);
+      // Each step's global number and whether it is sampled; the sampled ones take slots of the statistics in order.
+      const steps = Array.from({ length: count }, (_, i) => ({ t: stepBase + i + 1, sample: sampled !== null && isSampled(stepBase + i + 1, s0 + i + 1, this.stepsPerEpoch, every) }));
+      const samples = steps.filter((s) => s.sample).map((s) => s.t);
+      this.graph.stepSlots.write(steps.map(({ t, sample }, i) => ({ ...this.stepValues(s0 + i, t), diagSlot: sample ? samples.indexOf(t) : 0 })));
       const encoder = device.createCommandEncoder({ label: `epoch ${run.epoch} steps ${s0}..${s0 + count - 1}` });
       const pass = encoder.beginComputePass();
-      values.forEach((v, i) => encode(pass, samples.includes(stepBase + i + 1) ? sampled!.step : this.graph.step, this.graph.stepSlots.offset(i)));
+      steps.forEach(({ sample }, i) => encode(pass, sample ? sampled!.step : this.graph.step, this.graph.stepSlots.offset(i)));
       pass.end();
       const staging = this.staging.pop();
       if (!staging) throw new Error('internal: no free loss staging buffer');
@@ -337,7 +256,7 @@ export class Trainer {
             this.staging.push(staging);
             this.adaptChunk(count, now() - chunkStart, inFlight.length);
             const losses = new Float32Array(bytes, 0, count);
-            const diagnostics = sampled && this.readSamples(statsBytes > 0 ? new Uint32Array(bytes, LOSS_BYTES, statsBytes / 4) : new Uint32Array(0), sampled, samples, run.epoch);
+            const diagnostics = sampled && this.readSamples(new Uint32Array(bytes.slice(LOSS_BYTES)), sampled, samples, run.epoch);
             const bad = losses.findIndex((v) => !Number.isFinite(v));
             if (bad >= 0) {
               const t = stepBase + bad + 1;
