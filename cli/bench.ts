@@ -9,7 +9,8 @@
  *   npm run bench                           our engine, TF.js WebGPU and TF.js wasm train the mlp recipe 60 steps
  *   npm run bench -- --recipe deep --epochs 1
  *   npm run bench -- --kernels              matmul GFLOP/s per recipe shape and 1024^3, against TF.js and the FMA peak
- *   npm run bench -- --diagnostics [K]      our engine with and without diagnostics every K steps, side by side
+ *   npm run bench -- --diagnostics [K]      our engine with and without diagnostics every K steps, side by side,
+ *                                           on the mlp and deep recipes (or on --recipe)
  *
  * Options are parsed by commander, as in cli/train.ts.
  */
@@ -286,9 +287,9 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
 
 // ---- diagnostics -------------------------------------------------------------------------------------
 
-async function overheadBench(browser: Browser, url: string, opts: Options): Promise<{ result: OverheadResult; checks: Check[] }> {
+async function overheadOf(browser: Browser, url: string, opts: Options, recipe: RecipeName): Promise<{ result: OverheadResult; checks: Check[] }> {
   const every = opts.diagnostics === true || opts.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_EVERY : opts.diagnostics;
-  const job: OverheadOptions = { recipe: opts.recipe ?? 'mlp', steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
+  const job: OverheadOptions = { recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
   const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
   const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
   const mean = r.dispatchesPerStep + ((r.sampledDispatchesPerStep - r.dispatchesPerStep) * r.sampled.sampledSteps) / r.steps;
@@ -312,6 +313,18 @@ async function overheadBench(browser: Browser, url: string, opts: Options): Prom
     { target: `throughput with diagnostics every ${r.every} steps >= ${TARGETS.withDiagnostics * 100}% of without (${r.recipe}, median of the rounds)`, value: `${fixed(100 * r.medianRatio, 1)}% (totals ${fixed(100 * r.ratio, 1)}%)`, met: r.medianRatio >= TARGETS.withDiagnostics },
   ];
   return { result: r, checks };
+}
+
+/** The cost of diagnostics on --recipe, or on the mlp and deep recipes one after the other (one browser, one run). */
+async function overheadBench(browser: Browser, url: string, opts: Options): Promise<{ result: OverheadResult[]; checks: Check[] }> {
+  const results: OverheadResult[] = [];
+  const checks: Check[] = [];
+  for (const recipe of opts.recipe ? [opts.recipe] : (['mlp', 'deep'] as const)) {
+    const r = await overheadOf(browser, url, opts, recipe);
+    results.push(r.result);
+    checks.push(...r.checks);
+  }
+  return { result: results, checks };
 }
 
 // ---- kernels -------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@
  *                     run kept faded on the charts, and a 7 drawn on the pad
  *   trainer-phone.png 390x844: the same page on a phone, during a run
  *   offline.png       1280x800, no WebGPU adapter: the recorded run and the CPU model, a test digit loaded
- *   init-lab.png      the lab after a short comparison; depth-probe.png: its depth probe of 20 layers
+ *   inside.png        the trainer's Inside the network panel after the N(0, 0.01) run
+ *   init-lab.png      the lab's comparison with its defaults; depth-probe.png: its depth probe of 20 layers;
+ *   deep-stack.png    that stack trained under each initializer with the lab's defaults (minutes on a CPU)
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,6 +57,7 @@ async function trainerShots(browser: Browser, url: string): Promise<void> {
   await page.waitForFunction(() => document.querySelector('mlp-trainer')?.shadowRoot?.querySelector('mlp-digit-pad')?.shadowRoot?.querySelector('#probabilities[data-prediction]'), { timeout: 60_000 });
   await page.mouse.move(1, 1);
   await page.screenshot({ path: join(OUT, 'trainer.png') });
+  await (await page.$('mlp-trainer >>> #inside'))!.screenshot({ path: join(OUT, 'inside.png') });
   await page.close();
 
   const phone = await open(browser, url, PHONE);
@@ -69,14 +72,16 @@ async function trainerShots(browser: Browser, url: string): Promise<void> {
 async function labShots(browser: Browser, url: string): Promise<void> {
   const page = await open(browser, url, DESKTOP);
   await waitForState(page, 'idle');
-  await page.locator('init-lab >>> #lab-epochs').fill('1');
-  await page.locator('init-lab >>> #lab-train-limit').fill('2000');
   await page.locator('init-lab >>> #lab-start').click();
   await page.waitForFunction(() => /Finished\./.test(document.querySelector('init-lab')?.shadowRoot?.querySelector('#lab-summary')?.textContent ?? ''), { polling: 200, timeout: 300_000 });
   await page.locator('init-lab >>> #probe-run').click();
   await page.waitForFunction(() => document.querySelector('init-lab')?.shadowRoot?.querySelector('#probe-results[data-results]'), { polling: 200, timeout: 300_000 });
   await (await page.$('init-lab >>> section[part="lab"]'))!.screenshot({ path: join(OUT, 'init-lab.png') });
   await (await page.$('init-lab >>> section[part="probe"]'))!.screenshot({ path: join(OUT, 'depth-probe.png') });
+  // The probed stack trained with the lab's defaults: minutes on a software adapter.
+  await page.locator('init-lab >>> #stack-start').click();
+  await page.waitForFunction(() => document.querySelector('init-lab')?.shadowRoot?.querySelector('#stack-summary')?.getAttribute('data-status') === 'finished', { polling: 500, timeout: 1_200_000 });
+  await (await page.$('init-lab >>> section[part="stack"]'))!.screenshot({ path: join(OUT, 'deep-stack.png') });
   await page.close();
 }
 

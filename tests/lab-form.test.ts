@@ -2,7 +2,7 @@
 // by message text), that widths and the learning rate follow the shared rules of src/train/recipe.ts, and
 // that every refusal is one short sentence. CPU only.
 import { describe, expect, it } from 'vitest';
-import { LAB_FIELD_IDS, PROBE_FIELD_IDS, defaultLabText, engineError, parseLabForm, parseProbeForm } from '../src/app/lab/lab-form.ts';
+import { LAB_FIELD_IDS, PROBE_FIELD_IDS, STACK_FIELD_IDS, STACK_STEPS, defaultLabText, defaultStackText, engineError, parseLabForm, parseProbeForm, parseStackForm } from '../src/app/lab/lab-form.ts';
 import { MAX_WIDTH } from '../src/layers/mlp.ts';
 import { LR_ALLOWED, MAX_LR, WIDTHS_ALLOWED } from '../src/train/recipe.ts';
 
@@ -50,13 +50,25 @@ describe('parseProbeForm', () => {
 });
 
 describe('parseLabForm', () => {
-  it('turns the defaults into the mlp recipe on 6000 images for 3 epochs', () => {
+  it('turns the defaults into the mlp model trained by SGD with momentum 0.9 on 6000 images for 3 epochs', () => {
     const parsed = parseLabForm(defaultLabText(), ['xavier-uniform', 'normal:0,1']);
     expect(parsed.ok).toBe(true);
     if (parsed.ok) {
       expect(parsed.value.inits).toEqual(['xavier-uniform', 'normal:0,1']);
-      expect(parsed.value.recipe).toMatchObject({ layers: [784, 256, 256, 10], epochs: 3, trainLimit: 6000, lr: 0.001, batch: 100, seed: 777, init: 'xavier-uniform', optimizer: 'adam' });
+      expect(parsed.value.recipe).toMatchObject({ layers: [784, 256, 256, 10], epochs: 3, trainLimit: 6000, lr: 0.02, batch: 100, seed: 777, init: 'xavier-uniform', optimizer: 'sgd', momentum: 0.9 });
     }
+  });
+
+  it.each([
+    ['sgd', { optimizer: 'sgd', momentum: 0 }],
+    ['adam', { optimizer: 'adam', momentum: 0 }],
+  ])('offers %s too', (optimizer, want) => {
+    const parsed = parseLabForm({ ...defaultLabText(), optimizer }, ['he-normal']);
+    expect(parsed.ok && parsed.value.recipe).toMatchObject(want);
+  });
+
+  it('refuses an optimizer it does not offer, under the menu', () => {
+    expect(labRefusal({ optimizer: 'rmsprop' })).toEqual({ ok: false, field: 'lab-optimizer', message: 'Optimizer: one of SGD with momentum 0.9, SGD, Adam.' });
   });
 
   it('reads widths with the shared parser: spaces as well as commas', () => {
@@ -103,6 +115,30 @@ describe('parseLabForm', () => {
   });
 });
 
+describe('parseStackForm', () => {
+  it("trains the probe's stack (biases zero, as probed) by SGD with momentum for STACK_STEPS batches of 100, one epoch", () => {
+    const parsed = parseStackForm(probeText, defaultStackText(), ['he-normal', 'normal:0,0.01']);
+    expect(parsed.ok).toBe(true);
+    if (!parsed.ok) return;
+    expect(parsed.value.inits).toEqual(['he-normal', 'normal:0,0.01']);
+    expect(parsed.value.recipe).toMatchObject({ layers: [784, ...new Array(20).fill(256), 10], biasInit: 'zeros', optimizer: 'sgd', momentum: 0.9, lr: 0.02, batch: 100, epochs: 1, trainLimit: STACK_STEPS * 100, seed: 777 });
+  });
+
+  it.each([
+    [{ steps: '0' }, 'stack-steps', 'Steps: a whole number from 1 to 600 (100 images each).'],
+    [{ steps: '601' }, 'stack-steps', 'Steps: a whole number from 1 to 600 (100 images each).'],
+    [{ lr: 'abc' }, 'stack-lr', `Learning rate: ${LR_ALLOWED}.`],
+    [{ optimizer: 'lbfgs' }, 'stack-optimizer', 'Optimizer: one of SGD with momentum 0.9, SGD, Adam.'],
+  ])('rejects %j under %s', (change, field, message) => {
+    expect(parseStackForm(probeText, { ...defaultStackText(), ...change }, ['he-normal'])).toEqual({ ok: false, field, message });
+  });
+
+  it("refuses a bad stack under the probe's own fields", () => {
+    expect(parseStackForm({ ...probeText, depth: '40' }, defaultStackText(), ['he-normal'])).toMatchObject({ ok: false, field: 'probe-depth' });
+    expect(parseStackForm(probeText, defaultStackText(), [])).toMatchObject({ ok: false, field: 'probe-inits' });
+  });
+});
+
 describe('engineError', () => {
   const start = { id: 'lab-start', sentence: 'The comparison stopped because the engine failed; press Start comparison to try again.' };
 
@@ -118,6 +154,7 @@ describe('engineError', () => {
     const fault = { message: 'layers[2] is 4096; allowed: at most 2048 on this adapter', field: 'layers', allowed: 'at most 2048 on this adapter', index: 2 };
     expect(engineError(fault, LAB_FIELD_IDS, start)).toEqual({ field: 'lab-layers', message: 'Layer widths (width 3): at most 2048 on this adapter.', detail: fault.message });
     expect(engineError(fault, PROBE_FIELD_IDS, { id: 'probe-run', sentence: 'x' }).field).toBe('probe-width');
+    expect(engineError(fault, STACK_FIELD_IDS, { id: 'stack-start', sentence: 'x' }).field).toBe('probe-width');
   });
 
   it('puts a failure with no field, or one the form has no input for, next to the button, with the words in the details', () => {

@@ -134,12 +134,31 @@ describe('engine session', () => {
     await h.expectClean(from);
   });
 
+  it('ends a lab run that diverges there, naming its step and layer, while the others train to the end', async () => {
+    const from = h.events.length;
+    const done = h.next('lab-done');
+    const lab = await h.ask({ type: 'lab', recipe: labRecipe, inits: ['normal:0,1e30', 'he-normal'], diagnosticsEvery: 1 });
+    expect((await done).lab).toBe(lab.id);
+    const diverged = h.since(from, 'lab-diverged');
+    expect(diverged.map((e) => [e.lab, e.init, e.step])).toEqual([[lab.id, 'normal:0,1e30', 1]]);
+    expect(diverged[0].message).toMatch(/loss became (NaN|-?Infinity) at epoch 1, step 1/);
+    expect(diverged[0].message).toContain("the first value that was not finite is in layer 2's activations");
+    expect(diverged[0].diagnostics?.nonFinite).toMatchObject({ layer: 2, step: 1 });
+    // The other run took all its steps and was evaluated; the diverged one was not.
+    expect(h.since(from, 'lab-epoch').map((e) => e.init)).toEqual(['he-normal']);
+    expect(h.since(from, 'error')).toEqual([]);
+    await h.expectClean(from);
+  });
+
   it('probes a deep stack and runs the initialization lab', async () => {
     const from = h.events.length;
     const probe = await h.ask(probeCommand);
     if (probe.type !== 'probe') throw new Error(messageOf(probe));
     expect(probe.results.map((r) => r.init)).toEqual(['he-normal', 'normal:0,0.01']);
     expect(probe.results[1].activationStd[2]).toBeLessThan(probe.results[0].activationStd[2] / 100);
+    // The images' mean square (pixels in [0, 1]), where the lab's theory starts: MNIST's is about 0.1.
+    expect(probe.results[0].inputMeanSquare).toBeGreaterThan(0.08);
+    expect(probe.results[0].inputMeanSquare).toBeLessThan(0.12);
     const done = h.next('lab-done');
     const lab = await h.ask({ type: 'lab', recipe: labRecipe, inits: ['xavier-uniform', 'normal:0,1'] });
     expect((await done).lab).toBe(lab.id);

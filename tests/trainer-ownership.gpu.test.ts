@@ -5,23 +5,18 @@
  * built concurrently, one is destroyed, and the other must still train and evaluate without a GPU error.
  */
 import { describe, expect, it } from 'vitest';
-import { makeImageSet, type Dataset } from '../src/data/idx.ts';
 import { uploadDataset } from '../src/train/gpu-dataset.ts';
 import { RECIPES } from '../src/train/recipe.ts';
 import { Trainer } from '../src/train/trainer.ts';
 import { gpuContext } from './gpu.ts';
-import { bandImages } from './idx-fixtures.ts';
+import { bandDataset } from './idx-fixtures.ts';
 
-function bands(count: number, name: string) {
-  const { images, labels } = bandImages(count);
-  return makeImageSet({ dims: [count, 28, 28], data: images }, { dims: [count], data: labels }, name);
-}
 
 describe('trainer ownership', () => {
   it('frees only its own buffers when trainers were built at the same time', async () => {
     const ctx = await gpuContext();
     try {
-      const dataset: Dataset = { name: 'bands', train: bands(200, 'bands train'), test: bands(100, 'bands test'), numClasses: 10 };
+      const dataset = bandDataset(200, 100);
       const images = uploadDataset(ctx, dataset);
       const shared = new Set(ctx.liveBuffers());
       // Different widths, so each compiles its own kernels and the two creations interleave at their awaits.

@@ -7,7 +7,8 @@
  */
 import { ConfigError, validateRecipe, type Recipe } from '../train/recipe.ts';
 import { checkDiagnostics, type DiagnosticsOptions } from '../train/sampling.ts';
-import { Trainer } from '../train/trainer.ts';
+import { DivergenceError, Trainer } from '../train/trainer.ts';
+import type { ImageSet } from '../data/idx.ts';
 import type { Env, Fail, Post } from './main-run.ts';
 import type { ProbeResult } from './protocol.ts';
 
@@ -66,19 +67,30 @@ export class Lab {
   }
 
   private async train(id: number, runs: Array<{ init: string; trainer: Trainer }>, signal: AbortSignal, diagnostics: DiagnosticsOptions | undefined): Promise<void> {
+    // A run that diverges stops there (said in a 'lab-diverged' event); the others go on.
+    const ended = new Set<Trainer>();
+    const going = () => runs.filter((r) => !r.trainer.finished && !ended.has(r.trainer));
     try {
-      while (!signal.aborted && runs.some((r) => !r.trainer.finished)) {
-        for (const { init, trainer } of runs) {
-          if (trainer.finished || signal.aborted) continue;
-          const epochs = await trainer.run({
-            maxSteps: LAB_SLICE,
-            signal,
-            diagnostics,
-            onProgress: (p) => {
-              this.post({ type: 'lab-progress', lab: id, init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) });
-              if (p.diagnostics?.length) this.post({ type: 'lab-diagnostics', lab: id, init, diagnostics: p.diagnostics });
-            },
-          });
+      while (!signal.aborted && going().length > 0) {
+        for (const { init, trainer } of going()) {
+          if (signal.aborted) break;
+          let epochs;
+          try {
+            epochs = await trainer.run({
+              maxSteps: LAB_SLICE,
+              signal,
+              diagnostics,
+              onProgress: (p) => {
+                this.post({ type: 'lab-progress', lab: id, init, step: p.step - p.losses.length + 1, losses: Array.from(p.losses) });
+                if (p.diagnostics?.length) this.post({ type: 'lab-diagnostics', lab: id, init, diagnostics: p.diagnostics });
+              },
+            });
+          } catch (error) {
+            if (!(error instanceof DivergenceError)) throw error;
+            ended.add(trainer);
+            this.post({ type: 'lab-diverged', lab: id, init, step: error.step ?? trainer.step + 1, message: error.message, diagnostics: error.diagnostics ?? undefined });
+            continue;
+          }
           for (const e of epochs) {
             const { accuracy } = await trainer.evaluate();
             this.post({ type: 'lab-epoch', lab: id, init, epoch: e.epoch, loss: e.loss, accuracy });
@@ -94,15 +106,24 @@ export class Lab {
   }
 }
 
+/** The mean of x^2 over the first `count` images of `set`, pixels scaled to [0, 1] as the kernels read them. */
+function inputMeanSquare(set: ImageSet, count: number): number {
+  const n = Math.min(count, set.count) * set.rows * set.cols;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += set.pixels[i] * set.pixels[i];
+  return sum / (n * 255 * 255);
+}
+
 /** The depth probe: for each initializer, the statistics of one forward and backward pass of `layers` on a real batch. */
 export async function probe(env: Env, layers: number[], inits: string[], batch: number, seed: number): Promise<ProbeResult[]> {
   checkInits(inits, 'probe');
   const results: ProbeResult[] = [];
+  const meanSquare = inputMeanSquare(env.dataset.train, env.images.train.count);
   for (const init of inits) {
     const recipe: Recipe = { layers, init, biasInit: 'zeros', optimizer: 'adam', lr: 1e-3, batch, epochs: 1, seed, momentum: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, trainLimit: 0 };
     const trainer = await Trainer.create(env.ctx, env.dataset, recipe, { images: env.images });
     try {
-      results.push({ init, ...(await trainer.probe()) });
+      results.push({ init, ...(await trainer.probe()), inputMeanSquare: meanSquare });
     } finally {
       trainer.destroy();
     }

@@ -10,8 +10,8 @@
  *
  * News. Events without an id report what happens meanwhile: the main run's ('state', 'progress', 'epoch',
  * 'evaluation', for the element driving the run; `run` names the command that began it, so an element can
- * drop a replaced run's last words), the lab's ('lab-progress', 'lab-diagnostics', 'lab-epoch', 'lab-done',
- * with `lab` the id of the lab command), and the engine's own ('ready', 'unsupported', 'device-lost', the
+ * drop a replaced run's last words), the lab's ('lab-progress', 'lab-diagnostics', 'lab-epoch', 'lab-diverged',
+ * 'lab-done', with `lab` the id of the lab command; a lab run that diverges ends alone, the others go on), and the engine's own ('ready', 'unsupported', 'device-lost', the
  * dataset failing to load at start, for every element).
  *
  * Diagnostics (src/train/diagnostics.ts). The main run takes them every DEFAULT_DIAGNOSTICS_EVERY steps (and
@@ -58,6 +58,8 @@ export interface ProbeResult {
   gradientStd: number[];
   /** Standard deviation of each layer's weight gradient, first to last. */
   weightGradientStd: number[];
+  /** E[x^2] of the training images' pixels (scaled to [0, 1]): where theory's prediction starts. */
+  inputMeanSquare: number;
 }
 
 export interface DatasetSummary {
@@ -182,6 +184,11 @@ export type EngineEvent =
   /** The samples of one chunk of a lab run asked for diagnostics, right after its 'lab-progress'; in step order. */
   | { type: 'lab-diagnostics'; lab: number; init: string; diagnostics: StepDiagnostics[] }
   | { type: 'lab-epoch'; lab: number; init: string; epoch: number; loss: number; accuracy: number }
+  /**
+   * One lab run's loss stopped being finite at `step`: that run ends there, the others go on. `diagnostics`
+   * (when the lab takes them) is the step measured again; its nonFinite names the layer where it broke.
+   */
+  | { type: 'lab-diverged'; lab: number; init: string; step: number; message: string; diagnostics?: StepDiagnostics }
   | { type: 'lab-done'; lab: number }
   /** The GPU device was lost; `checkpoint` says what 'recover' would continue from (null: nothing to resume). */
   | { type: 'device-lost'; message: string; checkpoint: { epoch: number; step: number } | null }

@@ -231,6 +231,29 @@ export function fill(init: Initializer, out: Float32Array, fanIn: number, fanOut
   }
 }
 
+/**
+ * E[w^2] of the values `init` draws for a (fanOut, fanIn) weight: the variance plus the squared mean. This is
+ * what sets how a layer scales its signal (E[z^2] = fan_in * E[w^2] * E[x^2]), so the lab's theory uses it.
+ */
+export function weightSecondMoment(init: Initializer, fanIn: number, fanOut: number): number {
+  checked(init);
+  switch (init.kind) {
+    case 'variance_scaling': {
+      const fan = init.mode === 'fan_in' ? fanIn : init.mode === 'fan_out' ? fanOut : (fanIn + fanOut) / 2;
+      return init.scale / fan;
+    }
+    case 'normal':
+      return init.std * init.std + init.mean * init.mean;
+    case 'uniform':
+      // U(a, b): E[w^2] = (a^2 + ab + b^2) / 3.
+      return (init.low * init.low + init.low * init.high + init.high * init.high) / 3;
+    case 'constant':
+      return init.value * init.value;
+    case 'pytorch_linear':
+      return 1 / (3 * fanIn);
+  }
+}
+
 function fillUniform(out: Float32Array, low: number, high: number, rng: Rng): Float32Array {
   const width = high - low;
   for (let i = 0; i < out.length; i++) out[i] = low + width * rng.nextFloat();

@@ -11,11 +11,14 @@ export class DivergenceError extends Error {
    * the layer and the tensor where the values stopped being finite.
    */
   readonly diagnostics: StepDiagnostics | null;
+  /** The run's step (1-based, counted from the run's start) whose loss was not finite, when known. */
+  readonly step: number | null;
 
-  constructor(message: string, diagnostics: StepDiagnostics | null = null) {
+  constructor(message: string, diagnostics: StepDiagnostics | null = null, step: number | null = null) {
     super(message);
     this.name = 'DivergenceError';
     this.diagnostics = diagnostics;
+    this.step = step;
   }
 }
 
@@ -42,5 +45,6 @@ export function divergenceError(d: Divergence, measured: StepDiagnostics | null 
     `the loss became ${d.loss} at epoch ${d.epoch}, step ${d.stepInEpoch}: training diverged, and the GPU stopped updating the weights at that step.${where} ` +
       `Lower the learning rate (now ${d.lr}) or use a smaller initialization.`,
     measured,
+    d.step,
   );
 }

@@ -186,7 +186,7 @@ describe('<init-lab> for screen readers', () => {
 
     // The lab's own, by the names chosen for them; a hint describes, it is not part of the name.
     const byName = new Map(found.map((c) => [c.name, c]));
-    for (const name of ['Start comparison', 'Stop comparison', 'Run probe', 'Seed (comparison)', 'Seed (probe)', 'Epochs (comparison)', 'Layer widths (comparison)', 'Depth (hidden layers)', 'Xavier uniform (comparison)', 'Xavier uniform (probe)']) {
+    for (const name of ['Start comparison', 'Stop comparison', 'Run probe', 'Train this stack', 'Stop training the stack', 'Optimizer (comparison)', 'Optimizer (training the stack)', 'Steps (training the stack)', 'Seed (comparison)', 'Seed (probe)', 'Epochs (comparison)', 'Layer widths (comparison)', 'Depth (hidden layers)', 'Xavier uniform (comparison)', 'Xavier uniform (probe)']) {
       expect(byName.has(name), `no control named "${name}"`).toBe(true);
     }
     expect(byName.get('Training images (comparison)')?.description).toBe('0 = all');
@@ -261,7 +261,7 @@ describe('<init-lab> on a phone', () => {
     expect(await unscrolledOverflow(page)).toEqual([]);
     // The tables do scroll here, and say so.
     const scrollers = await page.$$eval('init-lab >>> mlp-scroll', (all) => all.map((s) => s.hasAttribute('overflowing')));
-    expect(scrollers).toEqual([true, true]);
+    expect(scrollers).toEqual([true, true, true]);
     await screenshot(page, 'lab-390', { element: 'init-lab' });
 
     await page.setViewport(DESKTOP);

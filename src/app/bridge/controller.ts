@@ -297,9 +297,14 @@ export class EngineController implements ReactiveController {
     return this.command({ type: 'simulate-device-loss', id: requestId() });
   }
 
-  /** Starts the initialization lab (stopping one that runs). Resolves true once its models train, false if refused. */
-  lab(recipe: Recipe, inits: string[]): Promise<boolean> {
-    return this.command({ type: 'lab', id: requestId(), recipe, inits });
+  /**
+   * Starts the initialization lab (stopping one that runs): `recipe` once per initializer, each run's
+   * diagnostics every `diagnosticsEvery` steps when given. `id` is the lab's, as its events carry it;
+   * `training` resolves true once its models train, false if refused.
+   */
+  lab(recipe: Recipe, inits: string[], diagnosticsEvery?: number): { id: number; training: Promise<boolean> } {
+    const id = requestId();
+    return { id, training: this.command({ type: 'lab', id, recipe, inits, ...(diagnosticsEvery === undefined ? {} : { diagnosticsEvery }) }) };
   }
 
   /** Stops the lab. Resolves true once it has ended (after its 'lab-done'). */

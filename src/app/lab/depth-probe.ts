@@ -7,6 +7,9 @@ import { html, nothing } from 'lit';
 import type { ProbeResult } from '../../engine/protocol.ts';
 import { PROBE_BATCH, PROBE_DEPTH, PROBE_FIELD_IDS, PROBE_MAX_WIDTH, engineError, parseProbeForm, type ProbeFormText } from './lab-form.ts';
 import { colorFor, dashFor, describeProbe, forLogScale, formatValue, labelFor } from './lab-format.ts';
+import { bandAround, formatFactor, predictedActivationStd, predictedFactor, predictedGradientStd, verdictOf, type Verdict } from './theory.ts';
+import { probeTakeaway } from './takeaways.ts';
+import type { Band } from '../widgets/series.ts';
 import { actionError, errorFor, errorId, field, initCheckboxes, type PanelHost } from './lab-panel.ts';
 import type { ChartSeries } from '../widgets/line-chart.ts';
 import '../widgets/scroll-box.ts';
@@ -28,8 +31,15 @@ export class DepthProbe {
   layers: number[] = [];
   running = false;
 
-  private readonly activationSeries = memo((results: ProbeResult[]) => perLayer(results, (r) => r.activationStd));
-  private readonly gradientSeries = memo((results: ProbeResult[]) => perLayer(results, (r) => r.gradientStd));
+  private readonly activationSeries = memo((results: ProbeResult[], layers: number[]) => [
+    ...perLayer(results, (r) => r.activationStd),
+    ...theoryLines(results, (r) => predictedActivationStd(layers, r.init, r.inputMeanSquare)),
+  ]);
+  private readonly gradientSeries = memo((results: ProbeResult[], layers: number[]) => [
+    ...perLayer(results, (r) => r.gradientStd),
+    ...theoryLines(results, (r) => predictedGradientStd(layers, r.init, r.gradientStd[r.gradientStd.length - 1])),
+  ]);
+  private readonly judged = memo((results: ProbeResult[], layers: number[]) => judge(results, layers));
 
   constructor(private readonly host: PanelHost) {}
 
@@ -113,21 +123,27 @@ export class DepthProbe {
     }
     const depth = this.layers.length - 2;
     const width = this.layers[1];
-    return html`<div id="probe-results" part="probe-results" data-results=${JSON.stringify(results)} aria-live="polite">
-      <p class="summary">${depth} hidden ReLU layers of ${width} units, ${results.length} initializer${results.length === 1 ? '' : 's'}. Charts clamp values to 1e-30…1e30 to draw them; the table shows the true values.</p>
-      <ul class="summary-list">
-        ${results.map((r) => html`<li>${describeProbe(labelFor(r.init), r.activationStd, r.gradientStd)}</li>`)}
+    const { verdicts, activationBand, gradientBand } = this.judged(results, this.layers);
+    return html`<div id="probe-results" part="probe-results" data-results=${JSON.stringify(results)} data-verdicts=${JSON.stringify(verdicts.map((v) => ({ init: v.init, kind: v.verdict.kind, factor: v.verdict.factor, predicted: v.predicted })))} aria-live="polite">
+      <p class="summary">${depth} hidden ReLU layers of ${width} units, ${results.length} initializer${results.length === 1 ? '' : 's'}. Solid lines: measured on one batch. Thin dotted lines: what theory predicts, a factor of √(fan_in · Var(W) / 2) per layer. Shaded: within a factor of ten of the input's own scale.</p>
+      <p id="probe-takeaway" class="takeaway">${probeTakeaway(verdicts, depth)}</p>
+      <ul id="probe-verdicts" class="summary-list">
+        ${verdicts.map((v) => html`<li data-init=${v.init} data-kind=${v.verdict.kind}>
+          <span class="swatch" style=${`background:${colorFor(v.init)}`} aria-hidden="true"></span><strong>${labelFor(v.init)}</strong> ${v.verdict.text}
+          (theory ${formatFactor(v.predicted)}); dLoss/dz on its way back ${v.backward.text}.
+          <span class="visually-hidden">${describeProbe(labelFor(v.init), v.result.activationStd, v.result.gradientStd)}</span>
+        </li>`)}
       </ul>
       <div class="charts">
         <figure part="chart">
           <figcaption>Activation standard deviation per layer (forward pass)</figcaption>
-          <mlp-line-chart id="probe-activation-chart" .series=${this.activationSeries(results)} x-label="layer (last: logits)" y-label="std of activations" log-y whole-x points
-            label="Activation standard deviation per layer, log scale, one line per initializer; the list above and the table below give the numbers."></mlp-line-chart>
+          <mlp-line-chart id="probe-activation-chart" .series=${this.activationSeries(results, this.layers)} .band=${activationBand} x-label="layer (last: logits)" y-label="std of activations" log-y whole-x points
+            label="Activation standard deviation per layer, log scale, one line per initializer and its prediction; the list above and the table below give the numbers."></mlp-line-chart>
         </figure>
         <figure part="chart">
           <figcaption>Gradient standard deviation per layer (backward pass, dLoss/dz)</figcaption>
-          <mlp-line-chart id="probe-gradient-chart" .series=${this.gradientSeries(results)} x-label="layer" y-label="std of dLoss/dz" log-y whole-x points
-            label="Standard deviation of the loss gradient with respect to each layer's pre-activation, log scale, one line per initializer; the list above and the table below give the numbers."></mlp-line-chart>
+          <mlp-line-chart id="probe-gradient-chart" .series=${this.gradientSeries(results, this.layers)} .band=${gradientBand} x-label="layer" y-label="std of dLoss/dz" log-y whole-x points
+            label="Standard deviation of the loss gradient with respect to each layer's pre-activation, log scale, one line per initializer and its prediction; the list above and the table below give the numbers."></mlp-line-chart>
         </figure>
       </div>
       ${this.table(results)}
@@ -168,4 +184,42 @@ function cell(value: number | undefined): string {
 /** One series per scheme over layer 1..n, clamped for a log axis. */
 function perLayer(results: ProbeResult[], pick: (r: ProbeResult) => number[]): ChartSeries[] {
   return results.map((r) => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init), points: pick(r).map((v, i) => [i + 1, forLogScale(v)] as const) }));
+}
+
+/** The predicted values as thin dotted lines in each scheme's colour (no dots: they are not measurements). */
+function theoryLines(results: ProbeResult[], predict: (r: ProbeResult) => number[]): ChartSeries[] {
+  return results.map((r) => ({ label: `${labelFor(r.init)} (theory)`, color: colorFor(r.init), dash: [2, 3], faded: true, points: predict(r).map((v, i) => [i + 1, forLogScale(v)] as const) }));
+}
+
+interface Judged {
+  init: string;
+  result: ProbeResult;
+  /** Forward, over the hidden layers. */
+  verdict: Verdict;
+  /** Backward: dLoss/dz from the last hidden layer to the first. */
+  backward: Verdict;
+  /** The factor per hidden layer theory predicts. */
+  predicted: number;
+  /** The last hidden layer's activation std. */
+  last: number;
+}
+
+function judge(results: ProbeResult[], layers: number[]): { verdicts: Judged[]; activationBand: Band; gradientBand: Band } {
+  const depth = layers.length - 2;
+  const verdicts = results.map((r) => {
+    const hidden = r.activationStd.slice(0, depth);
+    return {
+      init: r.init,
+      result: r,
+      verdict: verdictOf(hidden),
+      backward: verdictOf(r.gradientStd.slice(0, depth).reverse()),
+      predicted: predictedFactor(layers[1], r.init),
+      last: hidden[hidden.length - 1],
+    };
+  });
+  // The input's scale (its root mean square), and the logits' gradient (the median over the schemes).
+  const [aLow, aHigh] = bandAround(Math.sqrt(results[0]?.inputMeanSquare ?? 0.1));
+  const outputs = results.map((r) => r.gradientStd[r.gradientStd.length - 1]).filter((g) => Number.isFinite(g) && g > 0).sort((a, b) => a - b);
+  const [gLow, gHigh] = bandAround(outputs.length ? outputs[Math.floor(outputs.length / 2)] : 1e-3);
+  return { verdicts, activationBand: { from: aLow, to: aHigh, label: 'healthy' }, gradientBand: { from: gLow, to: gHigh, label: 'healthy' } };
 }

@@ -91,6 +91,14 @@ export const initLabStyles = css`
     font-size: 0.8rem;
     opacity: 0.75;
   }
+  .field select {
+    font: inherit;
+    padding: 0.25rem 0.4rem;
+    border: 1px solid var(--_line);
+    border-radius: calc(var(--_radius) / 2);
+    background: var(--_bg);
+    color: var(--_fg);
+  }
   .field input {
     font: inherit;
     width: 7rem;
@@ -150,6 +158,7 @@ export const initLabStyles = css`
     cursor: default;
   }
   button:focus-visible,
+  select:focus-visible,
   input:focus-visible {
     outline: 2px solid var(--_accent);
     outline-offset: 2px;
@@ -209,6 +218,17 @@ export const initLabStyles = css`
     margin: 0.25rem 0;
     padding-left: 1.25rem;
     font-size: 0.9rem;
+  }
+  .summary-list li {
+    margin: 0.2rem 0;
+  }
+  /* The one sentence to remember from a result. */
+  .takeaway {
+    margin: 0.5rem 0;
+    padding: 0.5rem 0.75rem;
+    border-left: 4px solid var(--_accent);
+    background: color-mix(in srgb, var(--_accent) 7%, transparent);
+    font-weight: 500;
   }
   .charts {
     display: grid;

@@ -1,13 +1,16 @@
 /**
  * `<init-lab>`: shows, with the engine's own numbers, that weight initialization decides whether a deep
- * network trains at all. Two panels share one engine (its own worker, through EngineController):
- * side-by-side training of one model under several initializers, and a depth probe of a deep ReLU stack at
- * initialization. Bad input is refused here, before anything reaches the worker, with a sentence under the
+ * network trains at all. Three panels share one engine (its own worker, through EngineController):
+ * side-by-side training of one model under several initializers, a depth probe of a deep ReLU stack at
+ * initialization (measured beside what theory predicts), and that stack trained under each initializer with
+ * live per-layer diagnostics. The engine runs one lab at a time: starting the comparison stops the stack's
+ * training, and the other way round. Bad input is refused here, before anything reaches the worker, with a sentence under the
  * field at fault; an action that fails says so next to its button. The panels are h3 sections: the page
  * gives the element its h2.
  *
  * @fires lab-start - {recipe, inits}: a side-by-side run was sent to the engine.
- * @fires lab-end - LabEndDetail: it finished, was stopped or failed; carries every run's numbers.
+ * @fires stack-start - {recipe, inits}: training the probed stack was sent to the engine.
+ * @fires lab-end - LabEndDetail: a comparison or the stack's training finished, was stopped or failed; carries every run's numbers.
  * @fires probe-end - ProbeEndDetail: a depth probe came back; carries the stack and its ProbeResult[].
  * @fires lab-error - {message, field?}: an error was shown (bad input or an engine failure).
  *
@@ -19,6 +22,7 @@
  * @csspart lab - The side-by-side training panel.
  * @csspart probe - The depth probe panel.
  * @csspart probe-results - The probe's summary, charts and table.
+ * @csspart stack - The panel that trains the probed stack.
  * @csspart controls - Each panel's form.
  * @csspart inits - Each fieldset of initializer checkboxes.
  * @csspart button - Every button.
@@ -35,6 +39,7 @@ import { EngineController } from '../bridge/controller.ts';
 import type { EngineEvent } from '../../engine/protocol.ts';
 import { DepthProbe } from './depth-probe.ts';
 import { LabRuns } from './lab-runs.ts';
+import { StackRuns } from './stack-runs.ts';
 import { MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
 import { errorId, type PanelHost } from './lab-panel.ts';
 import { initLabStyles } from './init-lab-styles.ts';
@@ -59,6 +64,7 @@ export class InitLab extends LitElement implements PanelHost {
   readonly engine: EngineController;
   private readonly lab = new LabRuns(this);
   private readonly probe = new DepthProbe(this);
+  private readonly stack = new StackRuns(this, this.probe);
 
   constructor() {
     super();
@@ -114,6 +120,7 @@ export class InitLab extends LitElement implements PanelHost {
     // The controller ends the worker with the element: whatever was in flight will not report back.
     this.lab.abandon();
     this.probe.abandon();
+    this.stack.abandon();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -122,8 +129,9 @@ export class InitLab extends LitElement implements PanelHost {
   }
 
   private onEngineEvent(event: EngineEvent): void {
-    // The probe hears of its failure through its promise; the comparison through these events.
+    // The probe hears of its failure through its promise; the comparison and the stack through these events.
     this.lab.onEvent(event);
+    this.stack.onEvent(event);
   }
 
   protected override render() {
@@ -133,7 +141,7 @@ export class InitLab extends LitElement implements PanelHost {
       ${engine.unsupported
         ? html`<p id="unsupported" part="unsupported" class="unsupported">The lab trains on the GPU, so it needs WebGPU. ${engine.unsupported}</p>`
         : ''}
-      ${engine.unsupported ? '' : html`${this.lab.render()} ${this.probe.render()}`}
+      ${engine.unsupported ? '' : html`${this.lab.render()} ${this.probe.render()} ${this.stack.render()}`}
     `;
   }
 

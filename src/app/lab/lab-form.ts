@@ -4,7 +4,7 @@
  * says yes. The engine's own refusals become FormErrors here too, by the field they carry as data.
  * Pure (no DOM): unit-tested in tests/lab-form.test.ts.
  */
-import { ConfigError, RECIPES, checkLearningRate, checkRecipeFitsData, MAX_BATCH, MAX_SEED, parseWidths, validateRecipe, type DataShape, type Recipe, type RecipeField } from '../../train/recipe.ts';
+import { ConfigError, RECIPES, checkLearningRate, checkRecipeFitsData, MAX_BATCH, MAX_SEED, parseWidths, validateRecipe, type DataShape, type OptimizerName, type Recipe, type RecipeField } from '../../train/recipe.ts';
 
 /** Something to fix: `field` is the id of the input, checkbox group or button it concerns. */
 export interface FormError {
@@ -30,6 +30,36 @@ export const PROBE_BATCH = 100;
 /** A lab run is a demonstration: a few epochs show the difference; more than this is a job for the trainer. */
 export const LAB_MAX_EPOCHS = 1000;
 
+/** An optimizer as the lab offers it: the engine's optimizer, its momentum, and a learning rate that suits it. */
+export interface OptimizerChoice {
+  value: 'sgd-momentum' | 'sgd' | 'adam';
+  label: string;
+  optimizer: OptimizerName;
+  momentum: number;
+  /** The learning rate the form switches to when this optimizer is chosen. */
+  lr: number;
+}
+
+/**
+ * The lab's optimizers, its default first. SGD with momentum is the default because it shows what the
+ * initialization did: Adam rescales every weight's step by its own gradient history, and so hides much of a
+ * bad start.
+ */
+export const OPTIMIZER_CHOICES: readonly OptimizerChoice[] = [
+  { value: 'sgd-momentum', label: 'SGD with momentum 0.9', optimizer: 'sgd', momentum: 0.9, lr: 0.02 },
+  { value: 'sgd', label: 'SGD', optimizer: 'sgd', momentum: 0, lr: 0.1 },
+  { value: 'adam', label: 'Adam', optimizer: 'adam', momentum: 0, lr: 1e-3 },
+];
+
+export function optimizerChoice(value: string): OptimizerChoice | undefined {
+  return OPTIMIZER_CHOICES.find((c) => c.value === value);
+}
+
+/** The deep stack is trained for this many steps by default (of PROBE_BATCH images each). */
+export const STACK_STEPS = 250;
+/** Diagnostics of each run of the deep stack every so many steps. */
+export const STACK_DIAGNOSTICS_EVERY = 10;
+
 /** Visible label of every input and checkbox group, by id: the forms and the error sentences use the same words. */
 export const LABELS = {
   'lab-layers': 'Layer widths',
@@ -38,11 +68,15 @@ export const LABELS = {
   'lab-lr': 'Learning rate',
   'lab-batch': 'Batch size',
   'lab-seed': 'Seed',
+  'lab-optimizer': 'Optimizer',
   'lab-inits': 'Initializers to compare',
   'probe-depth': 'Depth (hidden layers)',
   'probe-width': 'Width (units per layer)',
   'probe-seed': 'Seed',
   'probe-inits': 'Initializers to probe',
+  'stack-optimizer': 'Optimizer',
+  'stack-lr': 'Learning rate',
+  'stack-steps': 'Steps',
 } as const;
 
 export type LabelledId = keyof typeof LABELS;
@@ -56,6 +90,8 @@ export const LAB_FIELD_IDS: Partial<Record<RecipeField, LabelledId>> = {
   batch: 'lab-batch',
   seed: 'lab-seed',
   init: 'lab-inits',
+  optimizer: 'lab-optimizer',
+  momentum: 'lab-optimizer',
 };
 
 /** The same for the probe, whose stack is built from its depth and width. */
@@ -65,6 +101,15 @@ export const PROBE_FIELD_IDS: Partial<Record<RecipeField, LabelledId>> = {
   init: 'probe-inits',
 };
 
+/** The same for training the probed stack: its shape and initializers come from the probe's form. */
+export const STACK_FIELD_IDS: Partial<Record<RecipeField, LabelledId>> = {
+  ...PROBE_FIELD_IDS,
+  lr: 'stack-lr',
+  trainLimit: 'stack-steps',
+  optimizer: 'stack-optimizer',
+  momentum: 'stack-optimizer',
+};
+
 export interface LabFormText {
   layers: string;
   epochs: string;
@@ -72,6 +117,15 @@ export interface LabFormText {
   lr: string;
   batch: string;
   seed: string;
+  /** An OptimizerChoice's value. */
+  optimizer: string;
+}
+
+export interface StackFormText {
+  /** An OptimizerChoice's value. */
+  optimizer: string;
+  lr: string;
+  steps: string;
 }
 
 export interface ProbeFormText {
@@ -89,7 +143,13 @@ export interface ProbeRequest {
 
 export function defaultLabText(): LabFormText {
   const r = RECIPES.mlp;
-  return { layers: r.layers.join(','), epochs: '3', trainLimit: '6000', lr: String(r.lr), batch: String(r.batch), seed: String(r.seed) };
+  const optimizer = OPTIMIZER_CHOICES[0];
+  return { layers: r.layers.join(','), epochs: '3', trainLimit: '6000', lr: String(optimizer.lr), batch: String(r.batch), seed: String(r.seed), optimizer: optimizer.value };
+}
+
+export function defaultStackText(): StackFormText {
+  const optimizer = OPTIMIZER_CHOICES[0];
+  return { optimizer: optimizer.value, lr: String(optimizer.lr), steps: String(STACK_STEPS) };
 }
 
 class Rejected extends Error {
@@ -117,18 +177,20 @@ function inits(chosen: readonly string[], id: LabelledId): string[] {
   return [...chosen];
 }
 
-/** Runs a shared recipe rule; its ConfigError becomes a Rejected for the field it names (as data). */
-function byRecipeRule<T>(rule: () => T): T {
+/** Runs a shared recipe rule; its ConfigError becomes a Rejected for the field it names (as data), by `ids`. */
+function byRule<T>(ids: Partial<Record<RecipeField, LabelledId>>, rule: () => T, start = 'lab-start'): T {
   try {
     return rule();
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    const id = error.field ? LAB_FIELD_IDS[error.field] : undefined;
-    // A setting the lab fixes itself (optimizer, betas) cannot be fixed by typing: said next to Start.
-    if (!id) throw new Rejected('lab-start', `The lab's recipe was refused: ${error.message}.`);
+    const id = error.field ? ids[error.field] : undefined;
+    // A setting the lab fixes itself (betas, epsilon) cannot be fixed by typing: said next to the start button.
+    if (!id) throw new Rejected(start, `The lab's recipe was refused: ${error.message}.`);
     throw new Rejected(id, error.allowed ? sentence(id, error.allowed, error.index) : `${LABELS[id]}: ${error.message}.`);
   }
 }
+
+const byRecipeRule = <T>(rule: () => T): T => byRule(LAB_FIELD_IDS, rule);
 
 function attempt<T>(build: () => T): Parsed<T> {
   try {
@@ -150,6 +212,35 @@ export function parseProbeForm(text: ProbeFormText, chosen: readonly string[], s
   });
 }
 
+function optimizerOf(value: string, id: LabelledId): OptimizerChoice {
+  const choice = optimizerChoice(value);
+  if (!choice) throw new Rejected(id, sentence(id, `one of ${OPTIMIZER_CHOICES.map((c) => c.label).join(', ')}`));
+  return choice;
+}
+
+/**
+ * Training the probed stack: the probe's depth, width, seed and initializers (biases zero, as probed), one
+ * epoch of `steps` batches of PROBE_BATCH images, then the test accuracy.
+ */
+export function parseStackForm(probe: ProbeFormText, text: StackFormText, chosen: readonly string[], shape: DataShape = MNIST_SHAPE): Parsed<{ recipe: Recipe; inits: string[] }> {
+  return attempt(() => {
+    const stack = parseProbeForm(probe, chosen, shape);
+    if (!stack.ok) throw new Rejected(stack.field, stack.message);
+    const { optimizer, momentum } = optimizerOf(text.optimizer, 'stack-optimizer');
+    const lrText = text.lr.trim();
+    const lr = byRule(STACK_FIELD_IDS, () => checkLearningRate(lrText === '' ? NaN : Number(lrText)));
+    const maxSteps = Math.floor(shape.train / PROBE_BATCH);
+    const steps = integer(text.steps, 'stack-steps', 1, maxSteps, ` (${PROBE_BATCH} images each)`);
+    const { layers, inits: chosenInits, seed } = stack.value;
+    const recipe: Recipe = { ...RECIPES.mlp, layers, init: chosenInits[0], biasInit: 'zeros', optimizer, momentum, lr, batch: PROBE_BATCH, epochs: 1, seed, trainLimit: steps * PROBE_BATCH };
+    byRule(STACK_FIELD_IDS, () => {
+      validateRecipe(recipe);
+      checkRecipeFitsData(recipe, shape);
+    }, 'stack-start');
+    return { recipe, inits: chosenInits };
+  });
+}
+
 /** The recipe every chosen initializer trains with (`init` is the first; the worker swaps in each). */
 export function parseLabForm(text: LabFormText, chosen: readonly string[], shape: DataShape = MNIST_SHAPE): Parsed<{ recipe: Recipe; inits: string[] }> {
   return attempt(() => {
@@ -160,8 +251,9 @@ export function parseLabForm(text: LabFormText, chosen: readonly string[], shape
     const lr = byRecipeRule(() => checkLearningRate(lrText === '' ? NaN : Number(lrText)));
     const batch = integer(text.batch, 'lab-batch', 1, MAX_BATCH);
     const seed = integer(text.seed, 'lab-seed', 0, MAX_SEED);
+    const { optimizer, momentum } = optimizerOf(text.optimizer, 'lab-optimizer');
     const chosenInits = inits(chosen, 'lab-inits');
-    const recipe: Recipe = { ...RECIPES.mlp, layers, epochs, trainLimit, lr, batch, seed, init: chosenInits[0] };
+    const recipe: Recipe = { ...RECIPES.mlp, layers, epochs, trainLimit, lr, batch, seed, optimizer, momentum, init: chosenInits[0] };
     byRecipeRule(() => {
       validateRecipe(recipe);
       checkRecipeFitsData(recipe, shape);

@@ -12,7 +12,7 @@
 import { html, nothing } from 'lit';
 import { ifDefined } from 'lit/directives/if-defined.js';
 import type { EngineController } from '../bridge/controller.ts';
-import { LABELS, type DataShape, type FormError, type LabelledId } from './lab-form.ts';
+import { LABELS, OPTIMIZER_CHOICES, optimizerChoice, type DataShape, type FormError, type LabelledId } from './lab-form.ts';
 import { INIT_CHOICES, colorFor } from './lab-format.ts';
 
 export interface PanelHost {
@@ -32,7 +32,7 @@ export interface PanelHost {
 }
 
 /** Which panel a control belongs to, as its accessible name says it ("Seed (comparison)"): ids tell. */
-const panelOf = (id: string): 'comparison' | 'probe' => (id.startsWith('probe-') ? 'probe' : 'comparison');
+const panelOf = (id: string): 'comparison' | 'probe' | 'training the stack' => (id.startsWith('probe-') ? 'probe' : id.startsWith('stack-') ? 'training the stack' : 'comparison');
 
 /** The panel's name, for screen readers only: the eye sees which panel a control sits in. */
 const qualifier = (id: string) => html`<span class="visually-hidden"> (${panelOf(id)})</span>`;
@@ -126,4 +126,28 @@ export function field<K extends string>(id: LabelledId, text: Record<K, string>,
 /** The problem with a button's action, right under the panel's buttons (announced: focus stays on the button). */
 export function actionError(id: string, error: FormError | null) {
   return error ? errorNote(id, error, true) : nothing;
+}
+
+/**
+ * The optimizer, as a menu of OPTIMIZER_CHOICES bound to `text.optimizer`. Choosing one also puts its
+ * learning rate in `text.lr` (each optimizer wants a rate of its own scale).
+ */
+export function optimizerSelect(id: LabelledId, text: { optimizer: string; lr: string }, error: FormError | null, onInput: () => void) {
+  return html`<div class="field" part="field">
+    <label for=${id}>${LABELS[id]}${qualifier(id)}</label>
+    <select
+      id=${id}
+      aria-invalid=${error ? 'true' : 'false'}
+      aria-describedby=${describedBy(error && errorId(id))}
+      @change=${(e: Event) => {
+        text.optimizer = (e.target as HTMLSelectElement).value;
+        const choice = optimizerChoice(text.optimizer);
+        if (choice) text.lr = String(choice.lr);
+        onInput();
+      }}
+    >
+      ${OPTIMIZER_CHOICES.map((c) => html`<option value=${c.value} ?selected=${c.value === text.optimizer}>${c.label}</option>`)}
+    </select>
+    ${error ? errorNote(id, error, false) : nothing}
+  </div>`;
 }
