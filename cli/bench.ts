@@ -31,7 +31,7 @@ import { referenceRun, type ReferenceResult } from '../bench/reference.ts';
 import { loadMnist } from '../src/data/node.ts';
 import type { JobKind, JobStatus, PageInfo } from '../bench/main.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
-import { DEFAULT_DIAGNOSTICS_EVERY } from '../src/train/sampling.ts';
+import { defaultDiagnosticsEvery } from '../src/train/sampling.ts';
 import { Mlp } from '../src/layers/mlp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,7 +81,7 @@ const program = new Command()
   .option('--kernels', 'matmul micro-benchmarks instead of training')
   .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
-  .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default ${DEFAULT_DIAGNOSTICS_EVERY}), side by side, instead of the engines`, positive('--diagnostics', true))
+  .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default: the trainer's, 100 per 300,000 parameters), side by side, instead of the engines`, positive('--diagnostics', true))
   .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
@@ -288,7 +288,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
 // ---- diagnostics -------------------------------------------------------------------------------------
 
 async function overheadOf(browser: Browser, url: string, opts: Options, recipe: RecipeName): Promise<{ result: OverheadResult; checks: Check[] }> {
-  const every = opts.diagnostics === true || opts.diagnostics === undefined ? DEFAULT_DIAGNOSTICS_EVERY : opts.diagnostics;
+  const every = opts.diagnostics === true || opts.diagnostics === undefined ? defaultDiagnosticsEvery(RECIPES[recipe].layers) : opts.diagnostics;
   const job: OverheadOptions = { recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
   const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
   const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);

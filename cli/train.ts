@@ -18,7 +18,7 @@ import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
 import type { AdapterSummary } from '../src/gpu/context.ts';
 import { blockMeans, round6, STEP_BLOCK, type RecordedEpoch, type RecordedRun } from '../src/train/recording.ts';
-import { checkDiagnostics, DEFAULT_DIAGNOSTICS_EVERY } from '../src/train/sampling.ts';
+import { checkDiagnostics, defaultDiagnosticsEvery } from '../src/train/sampling.ts';
 import { diagnosticsRecords, diagnosticsTable } from './diagnostics-table.ts';
 import { renderDigit } from './digit.ts';
 import { reportFailure } from './errors.ts';
@@ -61,7 +61,7 @@ const program = new Command()
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
   .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it)')
   .option('--json', 'print one JSON object per line instead of text')
-  .option('--diagnostics [every]', `measure every layer every K steps (default ${DEFAULT_DIAGNOSTICS_EVERY}) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
+  .option('--diagnostics [every]', `measure every layer every K steps (default 100 per 300,000 parameters: 100 for mlp, 400 for deep) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
   .showHelpAfterError('(run npm run train -- --help for every option)')
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     if (json) console.log(JSON.stringify(record));
   };
 
-  const diagnostics = opts.diagnostics === undefined ? undefined : { every: opts.diagnostics === true ? DEFAULT_DIAGNOSTICS_EVERY : (opts.diagnostics as number) };
+  const diagnostics = opts.diagnostics === undefined ? undefined : { every: opts.diagnostics === true ? defaultDiagnosticsEvery(recipe.layers) : (opts.diagnostics as number) };
   if (diagnostics) checkDiagnostics(diagnostics);
 
   // A record holds a whole run from its first step, which a resumed process never saw.

@@ -4,7 +4,7 @@
  *   const ctx = await createContext(navigator.gpu);          // or wrapDevice(myDevice)
  *   const trainer = await Trainer.create(ctx, dataset, { ...RECIPES.mlp, epochs: 1 });
  *   await trainer.fit({ onProgress: (p) => console.log(p.step, p.loss) });
- *   // fit({ diagnostics: { every: DEFAULT_DIAGNOSTICS_EVERY }, ... }) adds per-layer statistics (StepDiagnostics)
+ *   // fit({ diagnostics: { every: defaultDiagnosticsEvery(recipe.layers) }, ... }) adds per-layer statistics (StepDiagnostics)
  *   // to progress (p.diagnostics, the chunk's samples) and epochs (e.diagnostics, the epoch's last)
  *   const { accuracy } = await trainer.evaluate();
  *   const file = weightsToSafetensors(trainer.model, await trainer.readParameters(), trainer.recipe);
@@ -18,7 +18,7 @@ export { GpuContext, GpuError, type AdapterSummary } from './gpu/context.ts';
 export { createContext, wrapDevice, requestDevice, type DeviceNeeds } from './gpu/acquire.ts';
 export { Trainer, DivergenceError, deviceNeeds, type Progress, type EpochResult, type EvalResult, type TrainOptions } from './train/trainer.ts';
 export { HISTOGRAM_BINS, HEALTHY_UPDATE_RATIO, type StepDiagnostics, type LayerDiagnostics, type Histogram } from './train/diagnostics.ts';
-export { DEFAULT_DIAGNOSTICS_EVERY, type DiagnosticsOptions } from './train/sampling.ts';
+export { DEFAULT_DIAGNOSTICS_EVERY, defaultDiagnosticsEvery, type DiagnosticsOptions } from './train/sampling.ts';
 export { RECIPES, ConfigError, validateRecipe, parseWidths, checkRecipeFitsData, checkLearningRate, lrAt, MAX_LR, type Recipe, type RecipeName, type OptimizerName, type LrChange, type DataShape, type ConfigFault } from './train/recipe.ts';
 export { Mlp, ModelError } from './layers/mlp.ts';
 export { ParamLayout, type TensorView } from './layers/arena.ts';

@@ -7,11 +7,19 @@ import { describe, expect, it } from 'vitest';
 import { binPosition, tensorStats } from '../src/reference/diagnostics.ts';
 import { STATS_WORDS } from '../src/gpu/stats.ts';
 import { HISTOGRAM_BINS } from '../src/train/diagnostics.ts';
-import { checkDiagnostics, firstNonFinite, isSampled, LAYER_PART, LAYER_WORDS, readSample, type NonFiniteFlags } from '../src/train/sampling.ts';
+import { RECIPES } from '../src/train/recipe.ts';
+import { checkDiagnostics, defaultDiagnosticsEvery, firstNonFinite, isSampled, LAYER_PART, LAYER_WORDS, readSample, type NonFiniteFlags } from '../src/train/sampling.ts';
 
 const fine: NonFiniteFlags = { activations: false, 'dLoss/dz': false, 'dLoss/dW': false, weights: false, update: false };
 
 describe('sampling', () => {
+  it('samples every 100 steps per 300,000 parameters by default: 100 for mlp, 400 for deep', () => {
+    expect(defaultDiagnosticsEvery(RECIPES.mlp.layers)).toBe(100);
+    expect(defaultDiagnosticsEvery(RECIPES.quick.layers)).toBe(100);
+    expect(defaultDiagnosticsEvery(RECIPES.deep.layers)).toBe(400);
+    expect(defaultDiagnosticsEvery([784, 10])).toBe(100);
+  });
+
   it('samples the run\'s first step, every K-th and each epoch\'s last', () => {
     const sampled = Array.from({ length: 25 }, (_, i) => i + 1).filter((t) => isSampled(t, ((t - 1) % 10) + 1, 10, 4));
     expect(sampled).toEqual([1, 4, 8, 10, 12, 16, 20, 24]);

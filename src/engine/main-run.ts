@@ -8,7 +8,7 @@
  *
  * The training loop runs in the background, an epoch at a time, evaluating after epochs and keeping a
  * snapshot of the whole training state after each: the state a lost device or a diverged run goes back to.
- * It takes diagnostics every DEFAULT_DIAGNOSTICS_EVERY steps (their cost stays within 5% of the throughput);
+ * It takes diagnostics every defaultDiagnosticsEvery(layers) steps (their cost stays within 5% of the throughput);
  * they ride on the 'progress' and 'epoch' events, and a diverged run's error carries its step measured again.
  */
 import type { GpuContext } from '../gpu/context.ts';
@@ -17,7 +17,7 @@ import { SafetensorsError } from '../data/safetensors.ts';
 import { weightsFromSafetensors, weightsToSafetensors } from '../index.ts';
 import type { GpuDataset } from '../train/gpu-dataset.ts';
 import { ConfigError, RECIPES, validateRecipe, type Recipe } from '../train/recipe.ts';
-import { DEFAULT_DIAGNOSTICS_EVERY } from '../train/sampling.ts';
+import { defaultDiagnosticsEvery } from '../train/sampling.ts';
 import { DivergenceError, Trainer, type RunOptions, type TrainingState } from '../train/trainer.ts';
 import type { EngineEvent, Evaluation, Reply, RunState } from './protocol.ts';
 import { describeEvaluation } from './test-set.ts';
@@ -303,7 +303,7 @@ export class MainRun {
     const run = this.runId;
     const epochs = await trainer.run({
       ...options,
-      diagnostics: { every: DEFAULT_DIAGNOSTICS_EVERY },
+      diagnostics: { every: defaultDiagnosticsEvery(trainer.recipe.layers) },
       onProgress: (progress) => this.side.post({ type: 'progress', run, progress, stepsTotal: trainer.stepsPerEpoch * trainer.recipe.epochs }),
       onEpoch: (result) => this.side.post({ type: 'epoch', run, result }),
     });

@@ -14,7 +14,7 @@
  * 'lab-done', with `lab` the id of the lab command; a lab run that diverges ends alone, the others go on), and the engine's own ('ready', 'unsupported', 'device-lost', the
  * dataset failing to load at start, for every element).
  *
- * Diagnostics (src/train/diagnostics.ts). The main run takes them every DEFAULT_DIAGNOSTICS_EVERY steps (and
+ * Diagnostics (src/train/diagnostics.ts). The main run takes them every defaultDiagnosticsEvery(layers) steps (and
  * at its first step and each epoch's last): 'progress' carries those of its chunk in progress.diagnostics,
  * 'epoch' the epoch's last in result.diagnostics, and a diverged run's 'error' its step measured again in
  * `diagnostics` (whose nonFinite says where it broke). A lab asked for them ('lab' with diagnosticsEvery)

@@ -81,7 +81,7 @@ export interface TrainOptions {
   /**
    * Per-layer statistics of every `every`-th step (and of the run's first step and each epoch's last, see
    * sampling.ts), measured on the GPU and reported in Progress.diagnostics and EpochResult.diagnostics.
-   * Off when absent; DEFAULT_DIAGNOSTICS_EVERY keeps their cost within 5% of the throughput.
+   * Off when absent; defaultDiagnosticsEvery(layers) keeps their cost within 5% of the throughput.
    */
   diagnostics?: DiagnosticsOptions;
 }

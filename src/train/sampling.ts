@@ -13,8 +13,24 @@ export interface DiagnosticsOptions {
   every: number;
 }
 
-/** The interval the page's run uses, and a sensible one for any run. */
-export const DEFAULT_DIAGNOSTICS_EVERY = 50;
+/** The interval for a model of up to PARAMETERS_PER_INTERVAL parameters (the lesson's mlp has 269,322). */
+export const DEFAULT_DIAGNOSTICS_EVERY = 100;
+
+/**
+ * A sampled step reads every weight three times (W, ΔW, dLoss/dW), one workgroup per tensor, so its cost
+ * grows with the parameters faster than a step's. Measured by `npm run bench -- --diagnostics` on the
+ * software adapter (2 cores), a sampled mlp step cost 0.3 to 3.7 plain steps more from run to run, a sampled
+ * deep step (1,195,018 parameters) 2.7 to 2.9: every 50 steps took 92% of the mlp's throughput in one run and
+ * 93% of deep's in another. The default interval grows by DEFAULT_DIAGNOSTICS_EVERY for every this many
+ * parameters.
+ */
+const PARAMETERS_PER_INTERVAL = 300_000;
+
+/** The default interval for a model of `widths`: within 5% of the throughput (100 for mlp, 400 for deep). */
+export function defaultDiagnosticsEvery(widths: readonly number[]): number {
+  const parameters = widths.slice(1).reduce((sum, fanOut, l) => sum + (widths[l] + 1) * fanOut, 0);
+  return DEFAULT_DIAGNOSTICS_EVERY * Math.max(1, Math.ceil(parameters / PARAMETERS_PER_INTERVAL));
+}
 
 /** Largest interval accepted (a sample a million steps apart is as good as none). */
 const MAX_EVERY = 1_000_000;

@@ -96,7 +96,7 @@ export class EngineController implements ReactiveController {
   losses: LossPoint[] = [];
   /**
    * The run's diagnostics (per-layer statistics, src/train/diagnostics.ts), oldest first: the samples the
-   * engine takes (the run's first step, every DEFAULT_DIAGNOSTICS_EVERY steps, each epoch's last) and, when
+   * engine takes (the run's first step, every defaultDiagnosticsEvery(layers) steps, each epoch's last) and, when
    * the run diverged, that step measured again (its nonFinite says where it broke). A new array whenever
    * samples arrive; cleared when a run starts; at most DIAGNOSTICS_HISTORY. The epoch's last is also in
    * `epochs[i].diagnostics`.
