@@ -57,7 +57,11 @@ async function trainerShots(browser: Browser, url: string): Promise<void> {
   await page.waitForFunction(() => document.querySelector('mlp-trainer')?.shadowRoot?.querySelector('mlp-digit-pad')?.shadowRoot?.querySelector('#probabilities[data-prediction]'), { timeout: 60_000 });
   await page.mouse.move(1, 1);
   await page.screenshot({ path: join(OUT, 'trainer.png') });
+  // The panel alone: the sticky status strip would lie over its top once the page scrolls to it.
+  const strip = (visibility: string) => page.evaluate((v) => document.querySelector('mlp-trainer')!.shadowRoot!.querySelector<HTMLElement>('[part~="progress"]')!.style.setProperty('visibility', v), visibility);
+  await strip('hidden');
   await (await page.$('mlp-trainer >>> #inside'))!.screenshot({ path: join(OUT, 'inside.png') });
+  await strip('');
   await page.close();
 
   const phone = await open(browser, url, PHONE);

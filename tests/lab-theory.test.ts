@@ -133,6 +133,12 @@ describe('runsTakeaway', () => {
     );
   });
 
+  it('names the runs that trail 10 points or more behind the best', () => {
+    expect(runsTakeaway([run('xavier-uniform', [0.3466], 0.9091), run('he-normal', [0.2775], 0.9169), run('normal:0,1', [1.744], 0.2951)], 10)).toBe(
+      'He normal learned most: 91.69% test accuracy (loss 0.2775), 0.8 points ahead of Xavier uniform. N(0, 1) (29.51%, loss 1.744) trails far behind.',
+    );
+  });
+
   it('ranks by loss before any evaluation, and says nothing before any step', () => {
     expect(runsTakeaway([run('he-normal', [0.5, 0.7]), run('xavier-uniform', [2.2])], 10)).toBe('Lowest loss so far: He normal 0.6 and Xavier uniform 2.2.');
     expect(runsTakeaway([run('he-normal', [])], 10)).toBe('');

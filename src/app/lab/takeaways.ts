@@ -10,6 +10,9 @@ import { formatFactor, type Verdict } from './theory.ts';
 /** Within this many points of chance accuracy, a model has learned nothing useful. */
 export const CHANCE_MARGIN = 0.02;
 
+/** This many points below the best, a run is said to trail far behind. */
+const TRAILING = 0.1;
+
 function joinWords(parts: readonly string[]): string {
   if (parts.length <= 1) return parts.join('');
   return `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
@@ -23,7 +26,8 @@ export function recentLoss(run: LabRun, n = 20): number {
 
 /**
  * The takeaway of a finished (or stopped) set of runs: the best by test accuracy (or by loss before any
- * evaluation), its lead over the next, and every run that diverged or stayed within CHANCE_MARGIN of chance
+ * evaluation), its lead over the next, the runs 10 points or more behind it, and every run that diverged or
+ * stayed within CHANCE_MARGIN of chance
  * (`classes`: chance is 1 / classes). Empty while nothing has been measured.
  */
 export function runsTakeaway(runs: readonly LabRun[], classes: number): string {
@@ -39,6 +43,12 @@ export function runsTakeaway(runs: readonly LabRun[], classes: number): string {
     const lead = ranked.length > 1 ? `, ${((accuracy(best) - accuracy(ranked[1])) * 100).toFixed(1)} points ahead of ${labelFor(ranked[1].init)}` : '';
     sentences.push(`${labelFor(best.init)} learned most: ${formatPercent(accuracy(best))} test accuracy (loss ${formatValue(recentLoss(best))})${lead}`);
     const stuck = ranked.filter((r) => r !== best && accuracy(r) - chance <= CHANCE_MARGIN);
+    // The runner-up's gap is already said.
+    const behind = ranked.slice(2).filter((r) => !stuck.includes(r) && accuracy(best) - accuracy(r) >= TRAILING);
+    if (behind.length > 0) {
+      const words = behind.map((r) => `${labelFor(r.init)} (${formatPercent(accuracy(r))}, loss ${formatValue(recentLoss(r))})`);
+      sentences.push(`${joinWords(words)} ${behind.length === 1 ? 'trails' : 'trail'} far behind`);
+    }
     if (stuck.length > 0) {
       const words = stuck.map((r) => `${labelFor(r.init)} (${formatPercent(accuracy(r))}, loss ${formatValue(recentLoss(r))})`);
       sentences.push(`${joinWords(words)} ${stuck.length === 1 ? 'is' : 'are'} no better than guessing, which scores ${formatPercent(chance)}`);
