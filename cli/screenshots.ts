@@ -84,7 +84,10 @@ async function labShots(browser: Browser, url: string): Promise<void> {
   await (await page.$('init-lab >>> section[part="probe"]'))!.screenshot({ path: join(OUT, 'depth-probe.png') });
   // The probed stack trained with the lab's defaults: minutes on a software adapter.
   await page.locator('init-lab >>> #stack-start').click();
-  await page.waitForFunction(() => document.querySelector('init-lab')?.shadowRoot?.querySelector('#stack-summary')?.getAttribute('data-status') === 'finished', { polling: 500, timeout: 1_200_000 });
+  // Polled from here: a waitForFunction is one protocol call, which times out after 180 s.
+  const stackStatus = () => page.$eval('init-lab >>> #stack-summary', (el) => el.getAttribute('data-status'));
+  for (let waited = 0; (await stackStatus()) === 'running' && waited < 1200; waited++) await new Promise((done) => setTimeout(done, 1000));
+  if ((await stackStatus()) !== 'finished') throw new Error(`training the stack ended ${await stackStatus()}`);
   await (await page.$('init-lab >>> section[part="stack"]'))!.screenshot({ path: join(OUT, 'deep-stack.png') });
   await page.close();
 }

@@ -46,7 +46,7 @@ export function stackResults(runs: readonly LabRun[]): StackResult[] {
 /** One series per run: `pick` of each layer at the run's latest measurement, against the layer. */
 function perLayer(runs: readonly LabRun[], pick: (l: StepDiagnostics['layers'][number]) => number): ChartSeries[] {
   return runs
-    .filter((r) => r.diagnostics.length > 0)
+    .filter((r) => r.diagnostics.length > 0 && !r.diverged)
     .map((r) => ({ label: labelFor(r.init), color: colorFor(r.init), dash: dashFor(r.init), points: last(r.diagnostics).layers.map((l) => [l.layer, forLogScale(pick(l))] as const) }));
 }
 
@@ -93,6 +93,7 @@ export class StackRuns extends RunPanel {
     const charts = this.charts(set.version);
     const takeaway = set.busy ? '' : runsTakeaway(set.runs, host.shape().classes);
     const measured = charts.gradients.length > 0;
+    const diverged = set.runs.filter((r) => r.diverged);
     return html`<section part="stack" aria-labelledby="stack-heading">
       <h3 id="stack-heading">Train this stack</h3>
       <p class="lede">
@@ -116,9 +117,14 @@ export class StackRuns extends RunPanel {
       </form>
       <p id="stack-summary" class="summary" aria-live="polite" data-status=${set.status} data-results=${JSON.stringify(stackResults(set.runs))}>${this.summary()}</p>
       ${takeaway ? html`<p id="stack-takeaway" class="takeaway">${takeaway}</p>` : nothing}
+      ${diverged.length
+        ? html`<p id="stack-diverged" class="hint">
+            ${diverged.map((r) => labelFor(r.init)).join(', ')} diverged, so ${diverged.length === 1 ? 'it is' : 'they are'} left out of the charts (${diverged.length === 1 ? 'its' : 'their'} first loss dwarfs the others); the sentence above and the table say where.
+          </p>`
+        : nothing}
       <div class="charts">
         <figure part="chart">
-          <figcaption>Training loss per step${set.runs.some((r) => r.diverged) ? ' (runs that diverged are in the table)' : ''}</figcaption>
+          <figcaption>Training loss per step</figcaption>
           <mlp-line-chart id="stack-loss-chart" .series=${set.lossSeries(set.version, true, false)} x-label="step" y-label="loss" whole-x log-y
             label=${`Training loss per step of the deep stack for ${set.runs.map((r) => labelFor(r.init)).join(', ') || 'no runs yet'}; the table below lists the numbers.`}></mlp-line-chart>
         </figure>
