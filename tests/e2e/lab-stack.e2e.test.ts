@@ -65,7 +65,7 @@ describe('<init-lab> makes the lesson stark', () => {
     const started = performance.now();
     await page.locator('init-lab >>> #stack-start').click();
     // Live diagnostics: the per-layer charts fill while the runs train (N(0, 1) leaves them when it diverges).
-    await page.waitForFunction(() => (document.querySelector('init-lab')?.shadowRoot?.querySelector('#stack-gradient-chart') as unknown as { series: unknown[] } | null)?.series.length >= 3, { polling: 500, timeout: 300_000 });
+    await page.waitForFunction(() => ((document.querySelector('init-lab')?.shadowRoot?.querySelector('#stack-gradient-chart') as unknown as { series: unknown[] } | null)?.series.length ?? 0) >= 3, { polling: 500, timeout: 300_000 });
     for (let waited = 0; ['running', 'stopping'].includes((await status()) ?? '') && waited < 840; waited++) await new Promise((done) => setTimeout(done, 1000));
     expect(await status()).toBe('finished');
     const seconds = (performance.now() - started) / 1000;
