@@ -10,7 +10,7 @@
  *   const file = weightsToSafetensors(trainer.model, await trainer.readParameters(), trainer.recipe);
  *   trainer.destroy(); ctx.destroy();
  */
-import { parseSafetensors, readF32, SafetensorsError, writeSafetensors } from './data/safetensors.ts';
+import { checkValues, parseSafetensors, readF32, SafetensorsError, writeSafetensors } from './data/safetensors.ts';
 import type { Mlp } from './layers/mlp.ts';
 import type { Recipe } from './train/recipe.ts';
 
@@ -25,7 +25,7 @@ export { ParamLayout, type TensorView } from './layers/arena.ts';
 export { Rng, deriveSeed } from './init/rng.ts';
 export * from './init/initializers.ts';
 export { readIdx, parseIdx, makeImageSet, DataError, IDX_FILE_NAMES, type Dataset, type ImageSet } from './data/idx.ts';
-export { parseSafetensors, readF32, writeSafetensors, SafetensorsError } from './data/safetensors.ts';
+export { parseSafetensors, readF32, writeSafetensors, checkValues, SafetensorsError } from './data/safetensors.ts';
 
 /**
  * The weights as a safetensors file in the layout of PyTorch's nn.Sequential(Linear, ReLU, Linear, ...)
@@ -38,7 +38,7 @@ export function weightsToSafetensors(model: Mlp, arena: Float32Array, recipe?: R
   return writeSafetensors(model.tensors(arena).map(({ name, shape, data }) => ({ name, shape, data })), metadata);
 }
 
-/** Reads a safetensors file of that layout into a parameter arena for `model`; shapes must fit. */
+/** Reads a safetensors file of that layout into a parameter arena for `model`; shapes must fit, and every value be finite. */
 export function weightsFromSafetensors(model: Mlp, bytes: Uint8Array): Float32Array {
   let file: ReturnType<typeof parseSafetensors>;
   try {
@@ -48,6 +48,10 @@ export function weightsFromSafetensors(model: Mlp, bytes: Uint8Array): Float32Ar
     throw error;
   }
   const arena = new Float32Array(model.layout.totalFloats);
-  for (const v of model.layout.views) arena.set(readF32(file, v.name, v.shape), v.offset);
+  for (const v of model.layout.views) {
+    const data = readF32(file, v.name, v.shape);
+    checkValues(v.name, data, v.shape);
+    arena.set(data, v.offset);
+  }
   return arena;
 }

@@ -68,4 +68,23 @@ describe('checkpoints', () => {
     tampered.write('\\"layers\\":[784,256,128,10]', at);
     expect(() => checkpointFromSafetensors(tampered)).toThrow(/2\.weight.*shape \[256, 256\], expected \[128, 256\]/);
   });
+
+  it("refuses a state whose step does not fit the dataset's steps per epoch, before writing anything", async () => {
+    // Saved mid-epoch from a run on 500 images (5 steps an epoch): 7 steps, the second epoch 2 steps in.
+    const recipe: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 500 };
+    const first = await Trainer.create(ctx, mnist, recipe);
+    await first.run({ maxSteps: 7 });
+    const state = await first.snapshot();
+    first.destroy();
+    expect([state.epoch, state.step, state.partialEpoch?.done]).toEqual([1, 7, 2]);
+    const { ConfigError } = await import('../src/train/recipe.ts');
+    for (const bad of [{ ...state, step: 8 }, { ...state, recipe: { ...state.recipe, trainLimit: 300 } }]) {
+      const refused = await Trainer.resume(ctx, mnist, bad).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(refused).toBeInstanceOf(ConfigError);
+      expect((refused as Error).message).toMatch(/^the saved state says step \d+ after 1 epochs and 2 steps, but this dataset gives \d+ steps per epoch/);
+    }
+  });
 });

@@ -25,6 +25,10 @@
  *                                          checks every width before Mlp sees it, so neither can escape.
  * The tests at the end pin checkpoint inputs that once escaped with a TypeError or RangeError (a null
  * recipe, widths that would allocate gigabytes, deep nesting, a non-text initializer).
+ *
+ * Values too: one float of a weights file or checkpoint set to NaN, an infinity, a denormal or a negative
+ * number. The loaders must refuse NaN and infinities anywhere they read, and a negative Adam second moment,
+ * naming the tensor; they must read the rest (tests/readers-values.test.ts pins the messages).
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -354,6 +358,8 @@ interface StInput {
   /** Expectation for weightsFromSafetensors and checkpointFromSafetensors when it is certain. */
   weights?: Float32Array;
   checkpoint?: TrainingState;
+  /** One value of tensor `name` changed: what each loader must do (a refusal names the tensor). */
+  values?: { name: string; weights: Expect; checkpoint: Expect };
 }
 
 /** Splits a file into its header text and data; only used on files this test wrote. */
@@ -393,14 +399,16 @@ function trainingState(d: Draw): TrainingState {
   const recipe: Recipe = { ...RECIPES.mlp, layers: [...MODEL_WIDTHS], optimizer, momentum: optimizer === 'sgd' ? 0.9 : 0 };
   const floats = model.layout.totalFloats;
   const done = d.chance(0.5) ? d.between(1, 5) : 0;
+  const epoch = d.int(5);
+  // Counters as a run of 10 steps an epoch writes them; Adam's second moment is never negative.
   return {
     recipe,
     params: d.floats(floats),
-    optimizer: Array.from({ length: optimizer === 'adam' ? 2 : 1 }, () => d.floats(floats)),
-    epoch: d.int(5),
-    step: d.int(500),
+    optimizer: Array.from({ length: optimizer === 'adam' ? 2 : 1 }, (_, i) => (i === 1 ? d.floats(floats).map(Math.abs) : d.floats(floats))),
+    epoch,
+    step: epoch * 10 + done,
     rng: { s: [d.u32(), d.u32(), d.u32(), d.u32()], spareNormal: d.chance(0.5) ? null : 0.25 },
-    partialEpoch: done ? { epoch: 1, done, losses: d.floats(done), seconds: 1.5 } : null,
+    partialEpoch: done ? { epoch: epoch + 1, done, losses: d.floats(done), seconds: 1.5 } : null,
   };
 }
 
@@ -484,9 +492,27 @@ function stInput(d: Draw): StInput {
   }
   if (roll < 41) {
     if (data.length === 0) return { kind: kindOf('no data to change'), bytes: base, expected: 'ok', weights, checkpoint };
+    const entries = header as Record<string, { dtype: string; data_offsets: [number, number] }>;
+    const filled = names.filter((n) => entries[n].data_offsets[1] > entries[n].data_offsets[0] && entries[n].dtype === 'F32');
+    if (baseKind !== 'generic' && filled.length > 0 && d.chance(0.7)) {
+      // One value of a model's file set to what no trained model holds (NaN, an infinity, a negative second
+      // moment: refused) or to what one may hold (a denormal, a negative weight or first moment: read).
+      const name = d.pick(filled);
+      const [begin, end] = entries[name].data_offsets;
+      const index = d.int((end - begin) / 4);
+      const value = d.pick([NaN, Infinity, -Infinity, 1e-40, -1e-40, -0.5]);
+      const out = base.slice();
+      new DataView(out.buffer).setFloat32(8 + headerLength + begin + 4 * index, value, true);
+      const bad = !Number.isFinite(value) || (value < 0 && name.startsWith('optimizer.exp_avg_sq.'));
+      const parameter = !name.startsWith('optimizer.') && !name.startsWith('trainer.');
+      const verdict: Expect = bad ? 'reject' : 'ok';
+      const values = { name, weights: baseKind === 'weights' || parameter ? verdict : 'ok', checkpoint: baseKind === 'checkpoint' ? verdict : 'any' } as const;
+      return { kind: kindOf(`${name}[${index}] = ${value}`), bytes: out, expected: 'ok', values };
+    }
     const out = base.slice();
     out[8 + headerLength + d.int(data.length)] ^= 0xff;
-    return { kind: kindOf('data byte changed'), bytes: out, expected: 'ok' };
+    // A byte of a float's exponent flipped can make it NaN or an infinity, which a model's file may not hold.
+    return { kind: kindOf('data byte changed'), bytes: out, expected: baseKind === 'generic' ? 'ok' : 'any' };
   }
   if (roll < 44) {
     return { kind: kindOf('trailing garbage'), bytes: concat(base, d.bytes(d.between(1, 16))), expected: 'reject' };
@@ -705,17 +731,20 @@ describe('fuzzing the safetensors reader', () => {
   it(`reads or rejects with a SafetensorsError (or ConfigError for a checkpoint's recipe) each of ${SAFETENSORS_INPUTS} mutated files`, async () => {
     const d = new Draw(0x5afe_7e45);
     const start = performance.now();
+    const valueVerdicts = { reject: 0, ok: 0 };
     for (let i = 0; i < SAFETENSORS_INPUTS; i++) {
       const input = stInput(d);
+      if (input.values) valueVerdicts[input.values.weights === 'reject' || input.values.checkpoint === 'reject' ? 'reject' : 'ok']++;
       await attempt('parseSafetensors', input.kind, input.expected, [SafetensorsError], () => parseSafetensors(input.bytes), (file) => checkParsed(input, file));
       // The loaders on top: no certainty about the verdict (names, shapes and metadata matter), only about the error class.
-      await attempt('weightsFromSafetensors', input.kind, input.weights ? 'ok' : 'any', [SafetensorsError], () => weightsFromSafetensors(model, input.bytes), (arena) => {
+      await attempt('weightsFromSafetensors', input.kind, input.weights ? 'ok' : (input.values?.weights ?? 'any'), [SafetensorsError], () => weightsFromSafetensors(model, input.bytes), (arena) => {
         expect(arena.length).toBe(model.layout.totalFloats);
         if (input.weights) expect(arenaViewsEqual(arena, input.weights)).toBe(true);
         const file = parseSafetensors(input.bytes);
         for (const v of model.layout.views) expect(Buffer.from(arena.buffer, 4 * v.offset, 4 * v.length).equals(Buffer.from(readF32(file, v.name).buffer))).toBe(true);
       });
-      await attempt('checkpointFromSafetensors', input.kind, input.checkpoint ? 'ok' : 'any', [SafetensorsError, ConfigError], () => checkpointFromSafetensors(input.bytes), (state) => {
+      if (input.values?.weights === 'reject') expect(outcomes[outcomes.length - 1].message).toContain(`tensor "${input.values.name}" holds`);
+      await attempt('checkpointFromSafetensors', input.kind, input.checkpoint ? 'ok' : (input.values?.checkpoint ?? 'any'), [SafetensorsError, ConfigError], () => checkpointFromSafetensors(input.bytes), (state) => {
         expect(validateRecipe(state.recipe)).toBe(state.recipe);
         const floats = new Mlp(state.recipe.layers).layout.totalFloats;
         expect(state.params.length).toBe(floats);
@@ -729,7 +758,11 @@ describe('fuzzing the safetensors reader', () => {
           expect(state.partialEpoch?.losses ?? null).toEqual(input.checkpoint.partialEpoch?.losses ?? null);
         }
       });
+      if (input.values?.checkpoint === 'reject') expect(outcomes[outcomes.length - 1].message).toContain(`tensor "${input.values.name}" holds`);
     }
+    // Changed values were drawn often enough, both kinds: refused (NaN, infinities, negative second moments) and read.
+    console.log(`one value changed: ${valueVerdicts.reject} inputs a loader must refuse, ${valueVerdicts.ok} it must read`);
+    expect(Math.min(valueVerdicts.reject, valueVerdicts.ok)).toBeGreaterThan(50);
     expect(performance.now() - start).toBeLessThan(TOTAL_MS);
   }, 60_000);
 });

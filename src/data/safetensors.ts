@@ -260,6 +260,33 @@ export function readF32(file: SafetensorsFile, name: string, expectedShape?: num
   return out;
 }
 
+/** The multi-index of flat index `i` in a row-major tensor of `shape`: [3, 17]. */
+function unravel(i: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    out[d] = i % shape[d];
+    i = Math.floor(i / shape[d]);
+  }
+  return out;
+}
+
+/**
+ * Refuses a tensor that holds a value no trained model holds: NaN or an infinity anywhere, and with
+ * `nonNegative` (a second moment, Adam's exp_avg_sq) a value below zero. The error names the tensor and the
+ * first bad index (flat, and per dimension), so a damaged file is found without a debugger. Denormals and
+ * zeros are values like any other.
+ */
+export function checkValues(name: string, data: Float32Array, shape: readonly number[], nonNegative = false): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (Number.isFinite(v) && (!nonNegative || v >= 0)) continue;
+    const what = Number.isNaN(v) ? 'NaN' : v === Infinity ? '+Infinity' : v === -Infinity ? '-Infinity' : `a negative value (${v})`;
+    const where = shape.length > 1 ? ` [${unravel(i, shape).join(', ')}]` : '';
+    const why = Number.isFinite(v) ? 'a second moment is a mean of squares and is never negative' : 'a model that trained holds only finite numbers';
+    throw new SafetensorsError(`tensor "${name}" holds ${what} at index ${i}${where}: ${why}; the file is damaged or was saved from a run that diverged`);
+  }
+}
+
 /** Writes F32 tensors (in the given order) and string metadata; the header is padded with spaces to 8-byte alignment. */
 export function writeSafetensors(tensors: TensorToWrite[], metadata?: Record<string, string>): Uint8Array {
   // Built on a null-prototype object so a tensor named "__proto__" is stored as an ordinary key.

@@ -7,7 +7,7 @@
  * 'optimizer.exp_avg_sq.0.weight' for Adam, 'optimizer.momentum_buffer.0.weight' for SGD), and everything
  * else (recipe, counters, random state, position in an interrupted epoch) is JSON in the metadata.
  */
-import { parseSafetensors, readF32, SafetensorsError, writeSafetensors, type TensorToWrite } from '../data/safetensors.ts';
+import { checkValues, parseSafetensors, readF32, SafetensorsError, writeSafetensors, type TensorToWrite } from '../data/safetensors.ts';
 import { Mlp } from '../layers/mlp.ts';
 import type { RngState } from '../init/rng.ts';
 import { validateRecipe, type Recipe } from './recipe.ts';
@@ -76,7 +76,11 @@ export function checkpointFromSafetensors(bytes: Uint8Array): TrainingState {
   // Every tensor is read (and its shape checked) before the arena is allocated, so memory stays bounded
   // by the file's size whatever widths the metadata claims.
   const arena = (prefix: string): Float32Array => {
-    const tensors = model.layout.views.map((v) => readF32(file, prefix + v.name, v.shape));
+    const tensors = model.layout.views.map((v) => {
+      const data = readF32(file, prefix + v.name, v.shape);
+      checkValues(prefix + v.name, data, v.shape, prefix === 'optimizer.exp_avg_sq.');
+      return data;
+    });
     const out = new Float32Array(model.layout.totalFloats);
     model.layout.views.forEach((v, i) => out.set(tensors[i], v.offset));
     return out;
@@ -90,13 +94,38 @@ export function checkpointFromSafetensors(bytes: Uint8Array): TrainingState {
   if (partial !== null && (typeof partial !== 'object' || !Number.isInteger(partial.done) || partial.done < 0 || !Number.isInteger(partial.epoch) || !Number.isFinite(partial.seconds))) {
     throw new SafetensorsError('checkpoint metadata "partial_epoch" must be null or {epoch, done, seconds}');
   }
+  const { epoch, step } = counters(file.metadata, recipe, partial);
+  let losses: Float32Array | null = null;
+  if (partial) {
+    losses = readF32(file, 'trainer.partial_epoch_losses', [partial.done]);
+    checkValues('trainer.partial_epoch_losses', losses, [partial.done]);
+  }
   return {
     recipe,
     params: arena(''),
     optimizer: stateNames(recipe).map((name) => arena(`optimizer.${name}.`)),
-    epoch: count(file.metadata, 'epoch'),
-    step: count(file.metadata, 'step'),
+    epoch,
+    step,
     rng,
-    partialEpoch: partial ? { ...partial, losses: readF32(file, 'trainer.partial_epoch_losses', [partial.done]) } : null,
+    partialEpoch: partial && losses ? { ...partial, losses } : null,
   };
+}
+
+/**
+ * The counters, bounded by the recipe and consistent with each other: at most the recipe's epochs done, at
+ * least one step per epoch done, and a partial epoch that is the next one, begun and not yet over. (That
+ * `step` is exactly epoch x steps per epoch + the partial epoch's steps depends on the dataset: the trainer
+ * checks it when it restores the state.)
+ */
+function counters(metadata: Record<string, string>, recipe: Recipe, partial: { epoch: number; done: number } | null): { epoch: number; step: number } {
+  const epoch = count(metadata, 'epoch');
+  const step = count(metadata, 'step');
+  if (epoch > recipe.epochs) throw new SafetensorsError(`checkpoint metadata "epoch" is ${metadata.epoch}, beyond the ${recipe.epochs} epochs of its recipe`);
+  const done = partial?.done ?? 0;
+  if (step < epoch + done) throw new SafetensorsError(`checkpoint metadata "step" is ${step}, fewer than the ${epoch} epochs${partial ? ` and ${done} steps` : ''} it says are done`);
+  if (partial) {
+    if (partial.epoch !== epoch + 1) throw new SafetensorsError(`checkpoint metadata "partial_epoch" is epoch ${partial.epoch}, but the next epoch after ${epoch} is ${epoch + 1}`);
+    if (partial.done < 1 || partial.epoch > recipe.epochs) throw new SafetensorsError(`checkpoint metadata "partial_epoch" must be an epoch of the recipe (1 to ${recipe.epochs}) begun with at least one step, got epoch ${partial.epoch} with ${partial.done} steps`);
+  }
+  return { epoch, step };
 }

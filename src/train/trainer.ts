@@ -386,6 +386,12 @@ export class Trainer {
     if (state.params.length !== floats || state.optimizer.length !== this.graph.buffers.state.length || state.optimizer.some((o) => o.length !== floats)) {
       throw new ConfigError(`the saved state does not fit this model (${this.model.widths.join('-')}, ${this.recipe.optimizer})`);
     }
+    const partial = state.partialEpoch;
+    const expected = state.epoch * this.stepsPerEpoch + (partial?.done ?? 0);
+    if (state.step !== expected || (partial && partial.done >= this.stepsPerEpoch)) {
+      const at = partial ? `${state.epoch} epochs and ${partial.done} steps` : `${state.epoch} epochs`;
+      throw new ConfigError(`the saved state says step ${state.step} after ${at}, but this dataset gives ${this.stepsPerEpoch} steps per epoch (step ${expected}): it was saved from another dataset, or the file was changed`);
+    }
     this.ctx.write(this.graph.buffers.params, state.params);
     state.optimizer.forEach((o, i) => this.ctx.write(this.graph.buffers.state[i], o));
     this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
@@ -396,7 +402,6 @@ export class Trainer {
     this.shuffle.setState(state.rng);
     this.epochsBegun = state.epoch;
     this.cursor = null;
-    const partial = state.partialEpoch;
     if (partial) {
       const run = this.beginEpoch();
       run.losses.set(partial.losses);
