@@ -36,6 +36,8 @@ beforeAll(async () => {
     if (file) res.writeHead(file[0], { 'content-type': file[1] }).end(file[2]);
     else if (folder === 'gone') res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
     else if (folder === 'broken') res.writeHead(500, { 'content-type': 'text/plain' }).end('oops');
+    // Nothing here, and the first file's answers come last.
+    else if (folder === 'slow') setTimeout(() => res.writeHead(404, { 'content-type': 'text/plain' }).end('not found'), name.startsWith(IDX_FILE_NAMES.trainImages) ? 300 : 0);
     // Any other path: the app's page, status 200, and (like some servers) no content-type to tell.
     else res.writeHead(200).end(PAGE);
   });
@@ -63,6 +65,12 @@ describe('fetching an IDX dataset', () => {
     expect(error.message).toMatch(new RegExp(`^the dataset folder ${base}missing/ has no [\\w-]+: ${base}missing/[\\w-]+\\.gz answered with a web page \\(HTTP 200\\), not an IDX file; ${base}missing/[\\w-]+ answered with a web page`));
     expect(error.source).toMatchObject({ status: 200, html: true, firstBytes: '\\x0a  <!DOCTYPE htm' });
     expect(error.source?.url).toMatch(new RegExp(`^${base}missing/[\\w-]+\\.gz$`));
+  });
+
+  it('reports the first file of the four when none is there, whichever answers first', async () => {
+    const error = await failure(`${base}slow/`);
+    expect(error.message).toMatch(new RegExp(`^the dataset folder ${base}slow/ has no ${IDX_FILE_NAMES.trainImages}: `));
+    expect(error.source?.url).toBe(`${base}slow/${IDX_FILE_NAMES.trainImages}.gz`);
   });
 
   it('names both URLs tried when neither exists', async () => {

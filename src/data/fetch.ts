@@ -67,16 +67,27 @@ async function fetchFile(folder: string, name: string): Promise<Uint8Array> {
   throw new DataError(`the dataset folder ${folder} has no ${name}: ${misses.map(answered).join('; ')}`, misses[0]);
 }
 
+/**
+ * Every promise's value, in order; when some fail, the first failure in list order (not the first to arrive),
+ * so that a folder with nothing in it is always reported by the same file.
+ */
+async function allInOrder<T>(promises: Array<Promise<T>>): Promise<T[]> {
+  const settled = await Promise.allSettled(promises);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
 /** Loads the dataset in the folder `base` (a URL ending in '/'). */
 export async function fetchIdxDataset(base: string, name = 'mnist'): Promise<Dataset> {
   const folder = base.endsWith('/') ? base : `${base}/`;
   const names = [IDX_FILE_NAMES.trainImages, IDX_FILE_NAMES.trainLabels, IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels];
-  return datasetFromFiles(await Promise.all(names.map(async (file) => ({ name: file, bytes: await fetchFile(folder, file) }))), name);
+  return datasetFromFiles(await allInOrder(names.map(async (file) => ({ name: file, bytes: await fetchFile(folder, file) }))), name);
 }
 
 /** Only the test images and labels of the folder `base`: for a page that classifies but does not train. */
 export async function fetchTestSet(base: string, name = 'mnist'): Promise<ImageSet> {
   const folder = base.endsWith('/') ? base : `${base}/`;
-  const [images, labels] = await Promise.all([IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels].map(async (file) => readIdx(await fetchFile(folder, file), file)));
+  const [images, labels] = await allInOrder([IDX_FILE_NAMES.testImages, IDX_FILE_NAMES.testLabels].map(async (file) => readIdx(await fetchFile(folder, file), file)));
   return makeImageSet(images, labels, `${name} test`);
 }
