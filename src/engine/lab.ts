@@ -106,12 +106,22 @@ export class Lab {
   }
 }
 
+/** Each image set's mean square, by the number of its images it covers: computed once (tens of millions of pixels). */
+const meanSquares = new WeakMap<ImageSet, Map<number, number>>();
+
 /** The mean of x^2 over the first `count` images of `set`, pixels scaled to [0, 1] as the kernels read them. */
 function inputMeanSquare(set: ImageSet, count: number): number {
   const n = Math.min(count, set.count) * set.rows * set.cols;
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += set.pixels[i] * set.pixels[i];
-  return sum / (n * 255 * 255);
+  const known = meanSquares.get(set) ?? new Map<number, number>();
+  meanSquares.set(set, known);
+  let value = known.get(n);
+  if (value === undefined) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += set.pixels[i] * set.pixels[i];
+    value = sum / (n * 255 * 255);
+    known.set(n, value);
+  }
+  return value;
 }
 
 /** The depth probe: for each initializer, the statistics of one forward and backward pass of `layers` on a real batch. */

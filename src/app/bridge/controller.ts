@@ -61,10 +61,10 @@ export type EngineStats = Omit<Extract<EngineEvent, { type: 'stats' }>, 'type' |
  */
 export const DIAGNOSTICS_HISTORY = 1000;
 
-/** `history` with `samples` added, thinned to DIAGNOSTICS_HISTORY (see there). */
-export function keepDiagnostics(history: readonly StepDiagnostics[], samples: readonly StepDiagnostics[]): StepDiagnostics[] {
+/** `history` with `samples` added, thinned to `limit` samples (DIAGNOSTICS_HISTORY, see there). */
+export function keepDiagnostics(history: readonly StepDiagnostics[], samples: readonly StepDiagnostics[], limit = DIAGNOSTICS_HISTORY): StepDiagnostics[] {
   let kept = [...history, ...samples];
-  while (kept.length > DIAGNOSTICS_HISTORY) kept = kept.filter((_, i) => i % 2 === 0 || i === kept.length - 1);
+  while (kept.length > limit) kept = kept.filter((_, i) => i % 2 === 0 || i === kept.length - 1);
   return kept;
 }
 

@@ -11,6 +11,7 @@ import type { StepDiagnostics } from '../../train/diagnostics.ts';
 import type { ChartSeries } from '../widgets/line-chart.ts';
 import type { Point } from '../widgets/series.ts';
 import { memo } from '../widgets/memo.ts';
+import { keepDiagnostics } from '../bridge/controller.ts';
 import { colorFor, dashFor, forLogScale, labelFor } from './lab-format.ts';
 import type { PanelHost } from './lab-panel.ts';
 import { engineError, type LabelledId, type Parsed } from './lab-form.ts';
@@ -49,7 +50,7 @@ export interface LabEndDetail {
   runs: LabRun[];
 }
 
-/** The most diagnostics samples a run keeps (a run reaching it keeps every second one). */
+/** The most diagnostics samples a lab run keeps (keepDiagnostics thins beyond). */
 const MAX_SAMPLES = 400;
 
 export class RunSet {
@@ -121,13 +122,13 @@ export class RunSet {
         run?.epochs.push({ epoch: event.epoch, loss: event.loss, accuracy: event.accuracy });
         break;
       case 'lab-diagnostics':
-        if (run) run.diagnostics = keep(run.diagnostics, event.diagnostics);
+        if (run) run.diagnostics = keepDiagnostics(run.diagnostics, event.diagnostics, MAX_SAMPLES);
         break;
       case 'lab-diverged': {
         if (!run) break;
         const broke = event.diagnostics?.nonFinite;
         run.diverged = { step: event.step, message: event.message, ...(broke ? { where: { layer: broke.layer, what: broke.what } } : {}) };
-        if (event.diagnostics) run.diagnostics = keep(run.diagnostics, [event.diagnostics]);
+        if (event.diagnostics) run.diagnostics = keepDiagnostics(run.diagnostics, [event.diagnostics], MAX_SAMPLES);
         break;
       }
       case 'lab-done':
@@ -153,13 +154,6 @@ export class RunSet {
 
 function seriesOf(init: string, points: ReadonlyArray<Point>): ChartSeries {
   return { label: labelFor(init), color: colorFor(init), dash: dashFor(init), points };
-}
-
-/** `history` with `samples` added, thinned to every second sample (the first and last kept) beyond MAX_SAMPLES. */
-function keep(history: StepDiagnostics[], samples: readonly StepDiagnostics[]): StepDiagnostics[] {
-  let all = [...history, ...samples];
-  while (all.length > MAX_SAMPLES) all = all.filter((_, i) => i % 2 === 0 || i === all.length - 1);
-  return all;
 }
 
 export function last<T>(items: readonly T[]): T {
