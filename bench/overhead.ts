@@ -1,6 +1,8 @@
 /**
- * What diagnostics cost (issue 10): our engine trains the same recipe twice on one device, side by side,
- * with and without diagnostics every K steps, from the same weights through the same batches. The timed
+ * What diagnostics cost (issue 10), or the optimizer's value checks (issue 11: every gradient, moment and
+ * updated parameter checked for NaN and infinity, and the state kept before each chunk): our engine trains the
+ * same recipe twice on one device, side by side, with and without them, from the same weights through the same
+ * batches. The timed
  * steps are split into rounds run alternately (plain then sampled, then sampled then plain, ...), each round
  * a whole number of intervals (so each holds the same number of samples), so a machine that slows down or
  * speeds up meanwhile weighs on both alike; the median of the rounds' ratios is the figure a busy machine
@@ -15,7 +17,9 @@ import { loadMnist, planRun, type PageProgress, type TrainBenchOptions } from '.
 import type { RecipeName } from '../src/train/recipe.ts';
 
 export interface OverheadOptions extends TrainBenchOptions {
-  /** Diagnostics every this many steps. */
+  /** What the two trainers differ in: diagnostics every `every` steps, or the value checks (CreateOptions.checkValues). */
+  compare: 'diagnostics' | 'checks';
+  /** Diagnostics every this many steps (with compare 'checks': neither trainer takes them, and rounds are of ROUND_STEPS). */
   every: number;
 }
 
@@ -31,6 +35,7 @@ export interface OverheadSide {
 }
 
 export interface OverheadResult {
+  compare: OverheadOptions['compare'];
   recipe: RecipeName;
   layers: number[];
   batch: number;
@@ -52,7 +57,8 @@ export async function runOverhead(opts: OverheadOptions, progress: PageProgress)
   progress.phase = 'loading MNIST';
   const data = await loadMnist();
   const plan = planRun(data, opts);
-  const round = roundSteps(opts.every);
+  const checks = opts.compare === 'checks';
+  const round = roundSteps(checks ? 1 : opts.every);
   const rounds = Math.max(1, Math.round(plan.steps / round));
   const steps = rounds * round;
   const warmupSteps = opts.warmupSteps ?? 2;
@@ -62,14 +68,15 @@ export async function runOverhead(opts: OverheadOptions, progress: PageProgress)
   const ctx = await createContext(navigator.gpu, deviceNeeds(data, recipe));
   try {
     const images = uploadDataset(ctx, data, recipe.trainLimit);
-    const plain = await Trainer.create(ctx, data, recipe, { images });
+    // 'plain' is the trainer without (diagnostics, or the value checks), 'sampled' the one with them.
+    const plain = await Trainer.create(ctx, data, recipe, { images, ...(checks ? { checkValues: false } : {}) });
     const sampled = await Trainer.create(ctx, data, recipe, { images });
-    const diagnostics = { every: opts.every };
+    const diagnostics = checks ? undefined : { every: opts.every };
     progress.phase = 'warming up';
     await plain.run({ maxSteps: warmupSteps });
     await sampled.run({ maxSteps: warmupSteps, diagnostics });
 
-    progress.phase = 'training, with and without diagnostics';
+    progress.phase = `training, with and without ${checks ? 'the value checks' : 'diagnostics'}`;
     const sides = { plain: { seconds: 0, samplesPerSecond: 0, sampledSteps: 0 }, sampled: { seconds: 0, samplesPerSecond: 0, sampledSteps: 0 } };
     const timed = async (trainer: Trainer, side: OverheadSide, options: RunOptions): Promise<number> => {
       const started = performance.now();
@@ -91,6 +98,7 @@ export async function runOverhead(opts: OverheadOptions, progress: PageProgress)
     const middle = Math.floor(ratios.length / 2);
     const medianRatio = ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
     const result: OverheadResult = {
+      compare: opts.compare,
       recipe: opts.recipe,
       layers: recipe.layers,
       batch: recipe.batch,

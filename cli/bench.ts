@@ -11,6 +11,8 @@
  *   npm run bench -- --kernels              matmul GFLOP/s per recipe shape and 1024^3, against TF.js and the FMA peak
  *   npm run bench -- --diagnostics [K]      our engine with and without diagnostics every K steps, side by side,
  *                                           on the mlp and deep recipes (or on --recipe)
+ *   npm run bench -- --checks               our engine with and without the optimizer's value checks (NaN and
+ *                                           infinity in every gradient, moment and parameter), side by side, on mlp
  *
  * Options are parsed by commander, as in cli/train.ts.
  */
@@ -38,8 +40,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENGINES = ['ours', 'tfjs-webgpu', 'tfjs-wasm'] as const;
 type Engine = (typeof ENGINES)[number];
 
-/** The targets of issue 4, checked against what the run measured, and issue 10's cost of diagnostics. */
-const TARGETS = { throughputVsTfjs: 5, matmulVsTfjs: 3, ofPeak: 0.3, dispatchesPerStep: 12, withDiagnostics: 0.95 };
+/** The targets of issue 4, checked against what the run measured, issue 10's cost of diagnostics and issue 11's of the value checks. */
+const TARGETS = { throughputVsTfjs: 5, matmulVsTfjs: 3, ofPeak: 0.3, dispatchesPerStep: 12, withDiagnostics: 0.95, withChecks: 0.98 };
 
 /**
  * Chromium flags on top of tests/e2e/browser.ts's WebGPU flags. --enable-webgpu-developer-features turns
@@ -82,6 +84,7 @@ const program = new Command()
   .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
   .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default: the trainer's, 100 per 300,000 parameters), side by side, instead of the engines`, positive('--diagnostics', true))
+  .option('--checks', "our engine with and without the optimizer's value checks (NaN and infinity), side by side, on the mlp recipe (or --recipe), instead of the engines")
   .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
@@ -99,6 +102,7 @@ interface Options {
   kernels?: boolean;
   kernelSeconds: number;
   diagnostics?: number | true;
+  checks?: boolean;
   big: boolean;
   reference: boolean;
   dist?: string;
@@ -289,8 +293,10 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
 
 async function overheadOf(browser: Browser, url: string, opts: Options, recipe: RecipeName): Promise<{ result: OverheadResult; checks: Check[] }> {
   const every = opts.diagnostics === true || opts.diagnostics === undefined ? defaultDiagnosticsEvery(RECIPES[recipe].layers) : opts.diagnostics;
-  const job: OverheadOptions = { recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
+  const compare = opts.checks ? 'checks' : 'diagnostics';
+  const job: OverheadOptions = { compare, recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
   const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
+  if (compare === 'checks') return checksTable(r);
   const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
   const mean = r.dispatchesPerStep + ((r.sampledDispatchesPerStep - r.dispatchesPerStep) * r.sampled.sampledSteps) / r.steps;
   log('');
@@ -315,11 +321,33 @@ async function overheadOf(browser: Browser, url: string, opts: Options, recipe: 
   return { result: r, checks };
 }
 
-/** The cost of diagnostics on --recipe, or on the mlp and deep recipes one after the other (one browser, one run). */
+/** The value checks' side by side: what they cost against the same engine without them. */
+function checksTable(r: OverheadResult): { result: OverheadResult; checks: Check[] } {
+  const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
+  log('');
+  log(`Value checks: ${r.recipe} (${r.layers.join('-')} ReLU), batch ${r.batch}; ${r.steps} timed steps each, alternating in ${r.rounds} rounds of ${r.steps / r.rounds}, after ${r.warmupSteps} warm-up steps`);
+  log('');
+  log(
+    table(
+      ['run', 'samples/s', 'ms/step', 'dispatches/step'],
+      [
+        ['without value checks', fixed(r.plain.samplesPerSecond, 0), perStep(r.plain), String(r.dispatchesPerStep)],
+        ['with value checks', fixed(r.sampled.samplesPerSecond, 0), perStep(r.sampled), `${r.dispatchesPerStep}, and a copy of each arena per chunk`],
+      ],
+    ),
+  );
+  log(`with / without: ${fixed(r.medianRatio, 3)} (median of the rounds), ${fixed(r.ratio, 3)} (totals)`);
+  const checks = [
+    { target: `throughput with the value checks >= ${TARGETS.withChecks * 100}% of without (${r.recipe}, median of the rounds)`, value: `${fixed(100 * r.medianRatio, 1)}% (totals ${fixed(100 * r.ratio, 1)}%)`, met: r.medianRatio >= TARGETS.withChecks },
+  ];
+  return { result: r, checks };
+}
+
+/** The cost of diagnostics on --recipe, or on the mlp and deep recipes one after the other (one browser, one run); of the value checks on --recipe or mlp. */
 async function overheadBench(browser: Browser, url: string, opts: Options): Promise<{ result: OverheadResult[]; checks: Check[] }> {
   const results: OverheadResult[] = [];
   const checks: Check[] = [];
-  for (const recipe of opts.recipe ? [opts.recipe] : (['mlp', 'deep'] as const)) {
+  for (const recipe of opts.recipe ? [opts.recipe] : opts.checks ? (['mlp'] as const) : (['mlp', 'deep'] as const)) {
     const r = await overheadOf(browser, url, opts, recipe);
     results.push(r.result);
     checks.push(...r.checks);
@@ -406,7 +434,7 @@ async function main(): Promise<void> {
     const date = new Date();
     const record: Record<string, unknown> = {
       date: date.toISOString(),
-      mode: opts.kernels ? 'kernels' : opts.diagnostics !== undefined ? 'diagnostics' : 'train',
+      mode: opts.kernels ? 'kernels' : opts.checks ? 'checks' : opts.diagnostics !== undefined ? 'diagnostics' : 'train',
       options: opts,
       browser: { version: browserVersion, executable: chromium.executablePath, flags: BROWSER_ARGS, userAgent: info.userAgent },
       adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description, timestampQuery: info.timestampQuery },
@@ -416,9 +444,9 @@ async function main(): Promise<void> {
       const k = await kernelBench(chromium.browser, url, opts);
       record.kernels = k.result;
       checks = k.checks;
-    } else if (opts.diagnostics !== undefined) {
+    } else if (opts.diagnostics !== undefined || opts.checks) {
       const d = await overheadBench(chromium.browser, url, opts);
-      record.diagnostics = d.result;
+      record[opts.checks ? 'checks' : 'diagnostics'] = d.result;
       checks = d.checks;
     } else {
       const t = await trainBench(chromium.browser, url, opts);
@@ -433,7 +461,7 @@ async function main(): Promise<void> {
     record.targets = checks;
     if (checks.length) {
       log('');
-      log(`Targets (issue ${opts.diagnostics !== undefined ? 10 : 4}):`);
+      log(`Targets (issue ${opts.checks ? 11 : opts.diagnostics !== undefined ? 10 : 4}):`);
       for (const c of checks) log(verdict(c));
     }
     await mkdir(opts.out, { recursive: true });

@@ -12,7 +12,7 @@ import { loadIdxDataset, loadMnist } from '../src/data/node.ts';
 import { deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
 import { fitWithRecovery } from '../src/train/resilient.ts';
 import { checkpointFromSafetensors, checkpointToSafetensors } from '../src/train/checkpoint.ts';
-import { ConfigError, parseWidths, RECIPE_DESCRIPTIONS, RECIPES, validateRecipe, type Recipe, type RecipeName } from '../src/train/recipe.ts';
+import { ConfigError, lrAt, parseWidths, RECIPE_DESCRIPTIONS, RECIPES, validateRecipe, type Recipe, type RecipeName } from '../src/train/recipe.ts';
 import { Rng } from '../src/init/rng.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { weightsToSafetensors } from '../src/index.ts';
@@ -59,7 +59,7 @@ const program = new Command()
   .option('--data <dir>', 'IDX dataset folder laid out like MNIST (train-images-idx3-ubyte[.gz], ...); default: the bundled MNIST')
   .option('--save <file>', 'write the trained weights as safetensors (PyTorch nn.Sequential state_dict layout)')
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
-  .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it)')
+  .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it, --lr changes the rate from the next step); a run stopped by a NaN or infinity writes its last good state there too')
   .option('--json', 'print one JSON object per line instead of text')
   .option('--diagnostics [every]', `measure every layer every K steps (default 100 per 300,000 parameters: 100 for mlp, 400 for deep) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
@@ -100,6 +100,16 @@ async function main(): Promise<void> {
   const dataset = opts.data ? await loadIdxDataset(opts.data) : await loadMnist();
   const resumed = opts.resume ? checkpointFromSafetensors(new Uint8Array(await readFile(opts.resume))) : null;
   if (resumed && opts.epochs !== undefined) resumed.recipe.epochs = opts.epochs;
+  // The checkpoint's recipe is the run's: a setting given that differs from it would be ignored, so it is refused.
+  if (resumed) {
+    const fields = ['layers', 'init', 'biasInit', 'optimizer', 'momentum', 'batch', 'seed', 'trainLimit'] as const;
+    const flag = (name: string): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    const differ = fields.filter((f) => program.getOptionValueSource(f) === 'cli' && JSON.stringify(recipe[f]) !== JSON.stringify(resumed.recipe[f]));
+    if (differ.length > 0) {
+      const was = differ.map((f) => `${flag(f)} ${JSON.stringify(resumed.recipe[f])}`).join(', ');
+      program.error(`error: ${differ.map(flag).join(', ')} cannot change a resumed run: its checkpoint says ${was} (only --epochs and --lr may change)`);
+    }
+  }
   const runRecipe = resumed ? validateRecipe(resumed.recipe) : recipe;
 
   const bar = !json && process.stderr.isTTY
@@ -123,6 +133,7 @@ async function main(): Promise<void> {
       const sampled = diagnostics ? ` (${trainer.sampledDispatchesPerStep} on a step sampled for diagnostics, every ${diagnostics.every})` : '';
       log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step${sampled}, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
       if (resumed) log(`Resumed from ${opts.resume} after epoch ${resumed.epoch}, step ${resumed.step}`);
+      if (resumed && opts.lr !== undefined) log(`Learning rate ${opts.lr} from step ${trainer.setLearningRate(opts.lr)} on`);
     },
     onProgress: (p) => {
       if (opts.record) p.losses.forEach((loss, i) => (stepLosses[p.step - p.losses.length + i] = loss));
@@ -144,6 +155,16 @@ async function main(): Promise<void> {
         const { accuracy } = await trainer.evaluate();
         log(`  test accuracy after epoch ${e.epoch}: ${accuracy.toFixed(4)}`);
         recorded[e.epoch - 1] = { epoch: e.epoch, loss: round6(e.loss), seconds: round6(e.seconds), test_accuracy: accuracy };
+      }
+    },
+    onStopped: async (state) => {
+      bar?.stop();
+      const lower = `--lr ${lrAt(state.recipe, state.step + 1) / 10}`;
+      if (opts.checkpoint) {
+        await writeAtomically(opts.checkpoint, checkpointToSafetensors(state));
+        console.error(`Kept the state after step ${state.step} in ${opts.checkpoint}: continue with npm run train -- --resume ${shellQuote(opts.checkpoint)} ${lower}`);
+      } else {
+        console.error(`The state after step ${state.step} was not written anywhere: run with --checkpoint FILE to keep it, and continue with --resume FILE ${lower}`);
       }
     },
     onRecover: (message) => {

@@ -181,8 +181,9 @@ describe('training runs', () => {
     // Weights of order 1e18 overflow the logits on the first step, so the first loss is NaN.
     const run = train(['--train-limit', '300', '--epochs', '1', '--init', 'normal:0,1e18']);
     const line = expectUserError(run);
-    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step \d+: training diverged, and the GPU stopped updating the weights at that step\./);
-    expect(line).toContain('Lower the learning rate (now 0.001)');
+    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step \d+: training diverged\. The run went back to its weights and optimizer state from before its first step/);
+    expect(line).toContain('with a lower learning rate (now 0.001)');
+    expect(run.stderr).toContain('The state after step 0 was not written anywhere: run with --checkpoint FILE to keep it, and continue with --resume FILE --lr 0.0001');
     expect(run.stdout).not.toContain('Accuracy');
   });
 
@@ -270,6 +271,24 @@ describe('training runs', () => {
     );
   });
 
+  it('a run stopped by a NaN keeps its last good state in the --checkpoint file, which --resume continues with a new --lr', async () => {
+    const checkpoint = join(dir, 'stopped.safetensors');
+    const args = ['--train-limit', '300', '--epochs', '1', '--init', 'normal:0,1e18'];
+    const stopped = train([...args, '--checkpoint', checkpoint]);
+    expectUserError(stopped);
+    expect(stopped.stderr).toContain(`Kept the state after step 0 in ${checkpoint}: continue with npm run train -- --resume ${checkpoint} --lr 0.0001`);
+    const file = parseSafetensors(new Uint8Array(await readFile(checkpoint)));
+    expect(file.metadata).toMatchObject({ epoch: '0', step: '0' });
+    // Those weights overflow at any rate: the resumed run takes the new rate and stops at the same step.
+    const resumed = train(['--resume', checkpoint, '--lr', '0.0001', '--train-limit', '300']);
+    expect(expectUserError(resumed)).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged\. .*\(now 0\.0001\)/);
+    expect(resumed.stdout).toContain('Learning rate 0.0001 from step 1 on');
+    // A setting that differs from the checkpoint's recipe is refused, not ignored.
+    expect(expectUserError(train(['--resume', checkpoint, '--batch', '50', '--seed', '777']))).toBe(
+      `error: --batch cannot change a resumed run: its checkpoint says --batch 100 (only --epochs and --lr may change)`,
+    );
+  });
+
   it('--checkpoint writes the training state each epoch and --resume continues it to the loss of an uninterrupted run', async () => {
     const checkpoint = join(dir, 'run.safetensors');
     const args = ['--train-limit', '200', '--batch', '100', '--json'];
@@ -331,7 +350,7 @@ describe('--diagnostics', () => {
   it('a diverging run says where the values stopped being finite', () => {
     const run = train(['--train-limit', '300', '--epochs', '1', '--init', 'normal:0,1e18', '--diagnostics']);
     const line = expectUserError(run);
-    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged, and the GPU stopped updating the weights at that step\. /);
+    expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged\. /);
     expect(line).toContain("Measured again on that step's batch, the first value that was not finite is in layer 2's activations.");
   });
 });

@@ -12,6 +12,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grid1d, type GpuContext } from '../src/gpu/context.ts';
 import { prepareEvaluate } from '../src/gpu/evaluate.ts';
+import { healthyWords } from '../src/gpu/health.ts';
 import { prepareAdam, prepareSgd } from '../src/gpu/optimizer-kernels.ts';
 import { readFloats, readUints } from '../src/gpu/readback.ts';
 import { prepareSoftmaxCe } from '../src/gpu/softmax-ce.ts';
@@ -64,7 +65,7 @@ describe('softmax cross-entropy vs float64 reference', () => {
     const slots = new StepSlots(ctx, 2, 'step');
     // Slot 0 is a decoy with another base and slot; the dispatch must read slot 1.
     slots.write([step({ batchBase: 0, lossSlot: 0 }), step({ batchBase: base, lossSlot })]);
-    const bufs = { z: upload('logits', logits), labels: upload('labels', labels), perm: upload('perm', perm), loss: upload('loss log', lossLog), health: upload('health', new Uint32Array(1)) };
+    const bufs = { z: upload('logits', logits), labels: upload('labels', labels), perm: upload('perm', perm), loss: upload('loss log', lossLog), health: upload('health', healthyWords()) };
     const dispatch = await prepareSoftmaxCe(ctx, B, C, { logits: bufs.z, labels: bufs.labels, perm: bufs.perm, lossLog: bufs.loss, step: slots.binding(), health: bufs.health });
     await run(ctx, [dispatch], slots.offset(1));
 
@@ -76,7 +77,7 @@ describe('softmax cross-entropy vs float64 reference', () => {
     maxErrors.push(`softmax_ce ${label} ${B}x${C} loss: got ${loss[lossSlot]} want ${want.loss.toPrecision(9)}, rel ${rel.toExponential(2)}`);
     expect(Math.abs(loss[lossSlot] - want.loss), `loss ${loss[lossSlot]} vs ${want.loss}`).toBeLessThanOrEqual(1e-5 * Math.abs(want.loss) + 1e-7);
     expect(Array.from(loss).filter((_, i) => i !== lossSlot)).toEqual(new Array(lossLog.length - 1).fill(-1));
-    expect(Array.from(await readUints(ctx, bufs.health, 0, 1)), 'a finite loss leaves the health flag clear').toEqual([0]);
+    expect(Array.from(await readUints(ctx, bufs.health, 0, 4)), 'a finite loss leaves the health words clear').toEqual([0, 0xffffffff, 0, 0]);
     Object.values(bufs).forEach((b) => ctx.destroyBuffer(b));
     ctx.destroyBuffer(slots.buffer);
   }
@@ -103,7 +104,7 @@ describe('softmax cross-entropy vs float64 reference', () => {
     const p0 = uniform(64, -1, 1);
     const bufs = {
       z: upload('logits', logits), labels: upload('labels', new Uint32Array(B)), perm: upload('perm', Uint32Array.from({ length: B }, (_, i) => i)),
-      loss: upload('loss log', new Float32Array(1)), health: upload('health', new Uint32Array(1)),
+      loss: upload('loss log', new Float32Array(1)), health: upload('health', healthyWords()),
       p: upload('params', p0), g: upload('grads', uniform(64, -1, 1)), m: upload('m', new Float32Array(64)), v: upload('v', new Float32Array(64)), buf: upload('momentum', new Float32Array(64)),
     };
     const dispatches = await Promise.all([
@@ -113,7 +114,7 @@ describe('softmax cross-entropy vs float64 reference', () => {
     ]);
     await run(ctx, dispatches, slots.offset(0));
     expect(Number.isFinite((await readFloats(ctx, bufs.loss, 0, 1))[0])).toBe(false);
-    expect(Array.from(await readUints(ctx, bufs.health, 0, 1))).toEqual([1]);
+    expect(Array.from(await readUints(ctx, bufs.health, 0, 4)), 'the loss bit, and no value reported').toEqual([1, 0xffffffff, 0, 0]);
     expect(Array.from(await readFloats(ctx, bufs.p, 0, 64))).toEqual(Array.from(p0));
     expect(Array.from(await readFloats(ctx, bufs.m, 0, 64))).toEqual(new Array(64).fill(0));
     Object.values(bufs).forEach((b) => ctx.destroyBuffer(b));
@@ -132,7 +133,7 @@ describe('the optimizers\' recording variants (a step sampled for diagnostics)',
     for (const optimizer of ['adam', 'sgd'] as const) {
       const made = [0, 1].map((i) => ({
         p: upload(`params ${i}`, p0), g: upload(`grads ${i}`, g), a: upload(`state a ${i}`, new Float32Array(floats)), b: upload(`state b ${i}`, new Float32Array(floats)),
-        health: upload(`health ${i}`, new Uint32Array(1)), delta: upload(`delta ${i}`, new Float32Array(floats).fill(7)),
+        health: upload(`health ${i}`, healthyWords()), delta: upload(`delta ${i}`, new Float32Array(floats).fill(7)),
       }));
       const prepareOne = (bufs: (typeof made)[number], record: boolean) => {
         const delta = record ? bufs.delta : undefined;
@@ -178,7 +179,7 @@ describe('optimizers vs float64 reference', () => {
       const p0 = parameters(floats);
       const kind = kinds(floats);
       const g = new Float32Array(floats);
-      const bufs = { p: upload('params', p0), g: upload('grads', g), m: upload('m', new Float32Array(floats)), v: upload('v', new Float32Array(floats)), health: upload('health', new Uint32Array(1)) };
+      const bufs = { p: upload('params', p0), g: upload('grads', g), m: upload('m', new Float32Array(floats)), v: upload('v', new Float32Array(floats)), health: upload('health', healthyWords()) };
       const slots = new StepSlots(ctx, STEPS, 'step');
       slots.write(Array.from({ length: STEPS }, (_, i) => {
         const t = i + 1;
@@ -215,7 +216,7 @@ describe('optimizers vs float64 reference', () => {
         const p0 = parameters(floats);
         const kind = kinds(floats);
         const g = new Float32Array(floats);
-        const bufs = { p: upload('params', p0), g: upload('grads', g), buf: upload('momentum', new Float32Array(floats)), health: upload('health', new Uint32Array(1)) };
+        const bufs = { p: upload('params', p0), g: upload('grads', g), buf: upload('momentum', new Float32Array(floats)), health: upload('health', healthyWords()) };
         // A different learning rate every step, so reading the wrong slot shows.
         const lrs = [0.1, 0.05, 0.02, 0.01];
         const slots = new StepSlots(ctx, lrs.length, 'step');

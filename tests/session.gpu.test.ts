@@ -176,7 +176,7 @@ describe('engine session faults', () => {
     const paused = h.next('state', (e) => e.state === 'paused');
     await h.ask({ type: 'start', recipe: { ...tiny, init: 'normal:0,1e18' }, evalEachEpoch: false });
     const failure = await error;
-    expect(failure.message).toMatch(/loss became (NaN|-?Infinity).*weights and optimizer state after epoch 0 are kept/);
+    expect(failure.message).toMatch(/loss became (NaN|-?Infinity).*The run went back to its weights and optimizer state from before its first step: save, export or resume from there/);
     // The step measured again (diagnostics are on), as data and in words: here every tensor stayed finite (the
     // logits reach about 4e36) and the batch's sum of losses overflowed.
     expect(failure.diagnostics?.step).toBe(1);
@@ -184,6 +184,14 @@ describe('engine session faults', () => {
     expect(failure.diagnostics?.layers.at(-1)?.actMean).toBeLessThan(-1e35);
     expect(failure.message).toContain("every layer's activations and gradients were finite: the loss itself overflowed");
     await paused;
+    // The kept state (here the initial weights: the first step failed) exports, and resumes: to the same stop.
+    const exported = await h.ask({ type: 'export-weights' });
+    if (exported.type !== 'weights') throw new Error(messageOf(exported));
+    const file = parseSafetensors(exported.bytes);
+    expect(file.metadata.layers).toBe('784,32,10');
+    const again = h.next('error');
+    expect(await h.ask({ type: 'resume' })).toMatchObject({ type: 'done' });
+    expect((await again).message).toBe(failure.message);
   });
 
   it('survives a lost device: reports it, and recovers from the checkpoint, learning-rate changes included', async () => {

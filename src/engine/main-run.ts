@@ -7,7 +7,8 @@
  * a failure changes nothing. Only then is the current run halted and its trainer freed.
  *
  * The training loop runs in the background, an epoch at a time, evaluating after epochs and keeping a
- * snapshot of the whole training state after each: the state a lost device or a diverged run goes back to.
+ * snapshot of the whole training state after each: the state a lost device goes back to. A run that meets a
+ * value that is not finite goes back by itself (Trainer.run), to the state before its failing chunk of steps.
  * It takes diagnostics every defaultDiagnosticsEvery(layers) steps (their cost stays within 5% of the throughput);
  * they ride on the 'progress' and 'epoch' events, and a diverged run's error carries its step measured again.
  */
@@ -289,7 +290,7 @@ export class MainRun {
         if (loop.end !== 'replaced' && !this.side.lost) this.side.setState(trainer.finished ? 'finished' : loop.end);
       } catch (error) {
         if (loop.end !== 'replaced' && !this.side.lost) {
-          this.side.fail(this.afterFailure(trainer, error), { about: 'run' });
+          this.side.fail(await this.afterFailure(trainer, error), { about: 'run' });
           this.side.setState('paused');
         }
       } finally {
@@ -316,11 +317,13 @@ export class MainRun {
     if (epochs.length > 0) this.snapshot = await trainer.snapshot();
   }
 
-  /** A diverged run goes back to its last snapshot, and says so; any other failure is passed on as it is. */
-  private afterFailure(trainer: Trainer, error: unknown): unknown {
-    if (!(error instanceof DivergenceError) || !this.snapshot) return error;
-    trainer.restore(this.snapshot);
-    return new DivergenceError(`${error.message} The weights and optimizer state after epoch ${this.snapshot.epoch} are kept; lower the learning rate and resume.`, error.diagnostics);
+  /**
+   * A run stopped by a value that was not finite has gone back to its state before the failing steps (its
+   * message says which step): that state becomes the snapshot, what Export, Resume and a new device go on from.
+   */
+  private async afterFailure(trainer: Trainer, error: unknown): Promise<unknown> {
+    if (error instanceof DivergenceError) this.snapshot = await trainer.snapshot();
+    return error;
   }
 }
 

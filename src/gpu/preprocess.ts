@@ -4,9 +4,11 @@
  * Kernels are written as plain .wgsl files with `${NAME}` placeholders: after `#if`/`#elif` they are
  * variant flags, elsewhere they are text to splice in (such as the shared Step struct). wgsl-preprocessor
  * works as a template-literal tag, so we split the file at its placeholders and call the tag with the
- * pieces, exactly as a tagged template would.
+ * pieces, exactly as a tagged template would. `${STEP}` and `${HEALTH}` splice in the shared step.wgsl and
+ * health.wgsl.
  */
 import { wgsl } from 'wgsl-preprocessor/wgsl-preprocessor.js';
+import healthSnippet from '../shaders/health.wgsl?raw';
 import stepStruct from '../shaders/step.wgsl?raw';
 
 export type Defines = Record<string, boolean | string>;
@@ -23,7 +25,7 @@ export function preprocess(kernel: string, source: string, defines: Defines): st
       continue;
     }
     const name = pieces[i];
-    const value = name === 'STEP' ? stepStruct : defines[name];
+    const value = name === 'STEP' ? stepStruct : name === 'HEALTH' ? healthSnippet : defines[name];
     if (value === undefined) {
       throw new Error(`kernel ${kernel}: no value for placeholder \${${name}}`);
     }

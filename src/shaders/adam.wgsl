@@ -5,7 +5,12 @@
 //   every step t and read from the step's uniform slot (dynamic offset), so many steps share one submit.
 //
 // Bindings: p, g, m, v: (P / 4) vec4 each, the same arena layout (padding between tensors stays zero).
-//           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
+//           health: (4) u32 (src/gpu/health.ts): word 0 nonzero (a loss or, from here, a value was not finite)
+//           means nothing is updated. CHECK_VALUES: an element whose gradient, new moments or new value is
+//           not finite is left as it was and reported: word 0 |= 2, word 1 = min over such floats of
+//           (arena index * 4 + what: 0 the gradient, 1 a moment, 2 the updated parameter), word 2 = the
+//           step's loss_slot. Other elements of that step are updated; the trainer then puts back the state
+//           it kept before the chunk (keep.wgsl). The check is a few integer operations on values in registers.
 //           delta (RECORD_UPDATE, the variant a step sampled for diagnostics runs): (P / 4) vec4, the change
 //           this step made to each parameter (new - old as stored, 0 when nothing was updated), which
 //           stats.wgsl reduces into the update-to-data ratio. The arithmetic of p is the same in both variants.
@@ -21,13 +26,14 @@ override ONE_MINUS_BETA1: f32;
 override ONE_MINUS_BETA2: f32;
 
 ${STEP}
+${HEALTH}
 
 @group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> g: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> m: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> v: array<vec4<f32>>;
 @group(0) @binding(4) var<uniform> step: Step;
-@group(0) @binding(5) var<storage, read> health: array<u32>;
+@group(0) @binding(5) var<storage, read_write> health: array<atomic<u32>>;
 #if ${RECORD_UPDATE}
 @group(0) @binding(6) var<storage, read_write> delta: array<vec4<f32>>;
 #endif
@@ -38,7 +44,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= COUNT) {
     return;
   }
-  if (health[0] != 0u) {
+  if (atomicLoad(&health[0]) != 0u) {
 #if ${RECORD_UPDATE}
     delta[i] = vec4(0.0);
 #endif
@@ -47,9 +53,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let grad = g[i];
   let m1 = BETA1 * m[i] + ONE_MINUS_BETA1 * grad;
   let v1 = BETA2 * v[i] + ONE_MINUS_BETA2 * grad * grad;
+  let updated = p[i] - step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
+#if ${CHECK_VALUES}
+  // A non-finite gradient makes m1 non-finite too, so three checks cover the four values.
+  let moment_bad = not_finite(m1) | not_finite(v1);
+  let bad = moment_bad | not_finite(updated);
+  if (any(bad)) {
+    report(i, not_finite(grad), moment_bad, bad, step.loss_slot);
+#if ${RECORD_UPDATE}
+    delta[i] = vec4(0.0);
+#endif
+    return;
+  }
+#endif
   m[i] = m1;
   v[i] = v1;
-  let updated = p[i] - step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
 #if ${RECORD_UPDATE}
   delta[i] = updated - p[i];
 #endif

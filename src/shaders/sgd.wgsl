@@ -3,19 +3,21 @@
 // (momentum 0 is plain SGD; buf then equals g). lr and momentum come from the step's uniform slot.
 //
 // Bindings: p, g, buf: (P / 4) vec4 each, the same arena layout.
-//           health: (1) u32, nonzero once a loss was not finite: then nothing is updated (see softmax_ce).
+//           health: (4) u32: word 0 nonzero means nothing is updated; CHECK_VALUES reports an element whose
+//           gradient, momentum buffer or new value is not finite, as adam.wgsl does (what 1: the buffer).
 //           delta (RECORD_UPDATE, on a step sampled for diagnostics): (P / 4) vec4, new - old as stored (see adam.wgsl).
 // Geometry: one invocation per vec4; workgroups of 64 laid out over x then y.
 
 override COUNT: u32;   // P / 4
 
 ${STEP}
+${HEALTH}
 
 @group(0) @binding(0) var<storage, read_write> p: array<vec4<f32>>;
 @group(0) @binding(1) var<storage, read> g: array<vec4<f32>>;
 @group(0) @binding(2) var<storage, read_write> buf: array<vec4<f32>>;
 @group(0) @binding(3) var<uniform> step: Step;
-@group(0) @binding(4) var<storage, read> health: array<u32>;
+@group(0) @binding(4) var<storage, read_write> health: array<atomic<u32>>;
 #if ${RECORD_UPDATE}
 @group(0) @binding(5) var<storage, read_write> delta: array<vec4<f32>>;
 #endif
@@ -26,15 +28,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (i >= COUNT) {
     return;
   }
-  if (health[0] != 0u) {
+  if (atomicLoad(&health[0]) != 0u) {
 #if ${RECORD_UPDATE}
     delta[i] = vec4(0.0);
 #endif
     return;
   }
-  let b = step.momentum * buf[i] + g[i];
-  buf[i] = b;
+  let grad = g[i];
+  let b = step.momentum * buf[i] + grad;
   let updated = p[i] - step.lr * b;
+#if ${CHECK_VALUES}
+  // A non-finite gradient makes b non-finite too.
+  let buffer_bad = not_finite(b);
+  let bad = buffer_bad | not_finite(updated);
+  if (any(bad)) {
+    report(i, not_finite(grad), buffer_bad, bad, step.loss_slot);
+#if ${RECORD_UPDATE}
+    delta[i] = vec4(0.0);
+#endif
+    return;
+  }
+#endif
+  buf[i] = b;
 #if ${RECORD_UPDATE}
   delta[i] = updated - p[i];
 #endif

@@ -5,8 +5,9 @@
 // Bindings:  z: (B, C) logits, overwritten in place by dz (the logits are not needed after this)
 //            labels: (count) u32, the dataset's labels; y_b = labels[perm[step.batch_base + b]]
 //            loss_log: (steps per epoch) f32; this step writes loss_log[step.loss_slot]
-//            health: (1) u32, set to 1 (and left so) when the loss is not finite: the optimizer kernels then
-//            stop updating, so the weights stay those from before the step that diverged
+//            health: (4) u32 (health.wgsl), bit 0 of word 0 set (and left so) when the loss is not finite:
+//            the optimizer kernels then stop updating, so the weights stay those from before that step; bit 1
+//            once an earlier step's optimizer reported a value (word 3)
 // Geometry: one workgroup of WG invocations; invocation i takes rows i, i + WG, ...; the per-row losses are
 // summed in a fixed tree order in workgroup memory, so the result is deterministic.
 
@@ -21,7 +22,7 @@ ${STEP}
 @group(0) @binding(2) var<storage, read> perm: array<u32>;
 @group(0) @binding(3) var<storage, read_write> loss_log: array<f32>;
 @group(0) @binding(4) var<uniform> step: Step;
-@group(0) @binding(5) var<storage, read_write> health: array<u32>;
+@group(0) @binding(5) var<storage, read_write> health: array<atomic<u32>>;
 
 var<workgroup> partial: array<f32, WG>;
 
@@ -53,6 +54,8 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     let loss = partial[0] * inv_b;
     loss_log[step.loss_slot] = loss;
     // Infinity and NaN have an all-ones exponent (WGSL has no isnan, and may fold x != x away).
-    if ((bitcast<u32>(loss) & 0x7f800000u) == 0x7f800000u) { health[0] = 1u; }
+    if ((bitcast<u32>(loss) & 0x7f800000u) == 0x7f800000u) { atomicOr(&health[0], 1u); }
+    // An earlier step's optimizer found a value that is not finite: stop this step's update, and every later one.
+    if (atomicLoad(&health[3]) != 0u) { atomicOr(&health[0], 2u); }
   }
 }

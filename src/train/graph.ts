@@ -14,7 +14,8 @@
 import type { GpuContext } from '../gpu/context.ts';
 import { view, type Dispatch } from '../gpu/dispatch.ts';
 import { prepareEvaluate } from '../gpu/evaluate.ts';
-import { prepareAdam, prepareSgd } from '../gpu/optimizer-kernels.ts';
+import { HEALTH_WORDS, healthyWords } from '../gpu/health.ts';
+import { prepareAdam, prepareKeep, prepareSgd } from '../gpu/optimizer-kernels.ts';
 import { prepareSoftmaxCe } from '../gpu/softmax-ce.ts';
 import { encodeJobs, JOB_WORDS, prepareStats, type StatsJob } from '../gpu/stats.ts';
 import { StepSlots } from '../gpu/step-slots.ts';
@@ -36,8 +37,13 @@ export interface GraphBuffers extends ArenaBuffers {
   /** Ping-pong gradients of hidden pre-activations. */
   dz: [GPUBuffer, GPUBuffer];
   lossLog: GPUBuffer;
-  /** One u32: 1 once a loss was not finite (the optimizer then stops updating). */
+  /**
+   * The health words (src/gpu/health.ts): set once a loss, or a gradient, moment or updated parameter, was
+   * not finite (the optimizer then stops updating), with the first such value's place.
+   */
   health: GPUBuffer;
+  /** The parameters and the optimizer state as they were before the current chunk (keep.wgsl); empty without value checks. */
+  kept: GPUBuffer[];
   predictions: GPUBuffer;
   confusion: GPUBuffer;
 }
@@ -101,6 +107,10 @@ export interface TrainingGraph {
   outputOf: (l: number) => GPUBuffer;
   dzOf: (l: number) => GPUBuffer;
   evalBatch: Dispatch[];
+  /** Encoded before each chunk's steps: copies the parameters and optimizer state into `kept` while healthy. */
+  keep: Dispatch[];
+  /** Whether the optimizer checks every value it touches (CreateOptions.checkValues). */
+  checkValues: boolean;
   evalRows: number;
   evalBatches: number;
   /**
@@ -116,7 +126,15 @@ export function evalRowsFor(model: Mlp, batch: number, testCount: number): numbe
   return Math.max(batch, Math.min(1000, testCount, Math.floor((8 << 20) / widest)));
 }
 
-export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, train: GpuImageSet, test: GpuImageSet, stepsPerEpoch: number): Promise<TrainingGraph> {
+export async function buildGraph(
+  ctx: GpuContext,
+  model: Mlp,
+  recipe: Recipe,
+  train: GpuImageSet,
+  test: GpuImageSet,
+  stepsPerEpoch: number,
+  checkValues = true,
+): Promise<TrainingGraph> {
   const B = recipe.batch;
   const C = model.outputSize;
   const evalRows = evalRowsFor(model, B, test.count);
@@ -141,10 +159,13 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
       logits: f32('logits', rows * C, 'activations'),
       dz: [f32('dz 0', B * maxHidden, 'activations'), f32('dz 1', B * maxHidden, 'activations')],
       lossLog: f32('loss log', stepsPerEpoch, 'metrics'),
-      health: f32('health flag', 1, 'metrics'),
+      health: f32('health words', HEALTH_WORDS, 'metrics'),
+      kept: [],
       predictions: f32('predictions', test.count, 'metrics'),
       confusion: f32('confusion', C * C, 'metrics'),
     };
+    ctx.write(buffers.health, healthyWords());
+    if (checkValues) buffers.kept = [buffers.params, ...buffers.state].map((b) => f32(`${b.label}, kept before the chunk`, floats, 'optimizer'));
     const stepSlots = new StepSlots(ctx, Math.min(MAX_CHUNK_STEPS, stepsPerEpoch), 'step slots');
     allocated.push(stepSlots.buffer);
     const evalSlots = new StepSlots(ctx, evalBatches, 'evaluation slots');
@@ -170,8 +191,10 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
     }
     const update =
       recipe.optimizer === 'adam'
-        ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health })
-        : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health });
+        ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health }, checkValues)
+        : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health }, checkValues);
+    const live = [buffers.params, ...buffers.state];
+    const keep = buffers.kept.map((kept, i) => prepareKeep(ctx, floats, { live: live[i], kept, health: buffers.health }, `keep ${live[i].label}`));
     const evalForward = layers.map((layer, l) => layer.prepareForward(ctx, model.layout, buffers, evalRows, testInput(l), output(l), 'evaluate'));
     const evaluate = prepareEvaluate(ctx, evalRows, C, test.count, {
       logits: buffers.logits,
@@ -182,12 +205,13 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
     });
 
     // Every pipeline compiles concurrently.
-    const [fwd, lossDispatch, bwd, updateDispatch, evalDispatches] = await Promise.all([
+    const [fwd, lossDispatch, bwd, updateDispatch, evalDispatches, keepDispatches] = await Promise.all([
       Promise.all(forward),
       loss,
       Promise.all(backward),
       update,
       Promise.all([...evalForward, evaluate]),
+      Promise.all(keep),
     ]);
     ctx.check();
     const parts: StepParts = { forward: fwd, loss: lossDispatch, backward: bwd, update: updateDispatch };
@@ -200,6 +224,8 @@ export async function buildGraph(ctx: GpuContext, model: Mlp, recipe: Recipe, tr
       outputOf: output,
       dzOf,
       evalBatch: evalDispatches,
+      keep: keepDispatches,
+      checkValues,
       evalRows,
       evalBatches,
       allocated,
@@ -298,8 +324,8 @@ export async function prepareSampledStep(ctx: GpuContext, model: Mlp, recipe: Re
         ),
       ),
       recipe.optimizer === 'adam'
-        ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health, delta })
-        : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health, delta }),
+        ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health, delta }, graph.checkValues)
+        : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health, delta }, graph.checkValues),
     ]);
     const update = rest.pop()!;
     const params = rest.pop()!;

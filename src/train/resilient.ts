@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import type { Dataset } from '../data/idx.ts';
 import type { Recipe } from './recipe.ts';
 import type { DiagnosticsOptions } from './sampling.ts';
-import { Trainer, type EpochResult, type Progress, type TrainingState } from './trainer.ts';
+import { DivergenceError, Trainer, type EpochResult, type Progress, type TrainingState } from './trainer.ts';
 
 export interface ResilientOptions {
   /** Makes a new context (device); called at the start and after each loss. */
@@ -23,6 +23,12 @@ export interface ResilientOptions {
   diagnostics?: DiagnosticsOptions;
   /** Called with each epoch's snapshot and the trainer at that point (to write a checkpoint file or evaluate, say). */
   onSnapshot?: (state: TrainingState, trainer: Trainer) => void | Promise<void>;
+  /**
+   * Called when a value was not finite (a DivergenceError) with the state the trainer went back to, the one
+   * before the failing steps (to write a checkpoint to resume from, with a lower learning rate); the error is
+   * thrown after it.
+   */
+  onStopped?: (state: TrainingState, trainer: Trainer) => void | Promise<void>;
   /** Called when the device was lost and the run goes on from `state` on a new device. */
   onRecover?: (message: string, state: TrainingState) => void;
   /** Losses survived before giving up. */
@@ -69,8 +75,12 @@ export async function fitWithRecovery(options: ResilientOptions): Promise<Resili
       return { ctx, trainer, epochs, recoveries };
     } catch (error) {
       if (!ctx.lost || recoveries >= maxRecoveries) {
-        trainer.destroy();
-        ctx.destroy();
+        try {
+          if (error instanceof DivergenceError) await options.onStopped?.(await trainer.snapshot(), trainer);
+        } finally {
+          trainer.destroy();
+          ctx.destroy();
+        }
         throw error;
       }
       recoveries++;

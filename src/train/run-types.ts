@@ -42,7 +42,10 @@ export interface EvalResult {
   correct: number;
   count: number;
   accuracy: number;
-  /** C x C counts, rows = true label, columns = prediction. */
+  /**
+   * C x C counts, C the model's outputs (at least the classes), rows = true label, columns = prediction; rows
+   * past the dataset's classes are zero.
+   */
   confusion: Uint32Array;
   predictions: Uint32Array;
 }
@@ -71,6 +74,12 @@ export interface RunOptions extends TrainOptions {
 export interface CreateOptions {
   /** Images already on the GPU (shared by several trainers); the caller keeps ownership. */
   images?: GpuDataset;
+  /**
+   * Whether the optimizer checks every gradient, moment and updated parameter for NaN and infinity, and the
+   * trainer keeps the state from before each chunk to go back to when one is found (default true). Off, only
+   * a loss that is not finite stops a run; the benchmark turns it off to measure what the checks cost.
+   */
+  checkValues?: boolean;
 }
 
 export interface TrainOptions {

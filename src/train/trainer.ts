@@ -10,10 +10,17 @@
  * Diagnostics (TrainOptions.diagnostics): a sampled step runs the graph's sampled variant, which writes its
  * per-layer statistics into a slot of one statistics buffer; the chunk's slots are copied into the same
  * staging buffer as its losses, behind them, so they come back with the same mapping.
+ *
+ * Health: every chunk also copies back the health words (src/gpu/health.ts). A loss that is not finite, or a
+ * gradient, moment or updated parameter that the optimizer finds not finite, stops the GPU updating; the
+ * chunk's readback sees it, run() goes back to the state kept before that chunk (keep.wgsl: the parameters
+ * and optimizer state, copied on the GPU at each chunk's start while healthy) with the counters and the
+ * shuffle to match, and throws a DivergenceError that names the step and, for a value, the layer and element.
  */
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuError } from '../gpu/context.ts';
 import { encode, type Dispatch } from '../gpu/dispatch.ts';
+import { HEALTH_BYTES, healthyWords, readHealth } from '../gpu/health.ts';
 import { readBytes } from '../gpu/readback.ts';
 import type { StepValues } from '../gpu/step-slots.ts';
 import { batchesPerEpoch, permutation } from '../data/batches.ts';
@@ -29,9 +36,9 @@ import { checkLearningRate, checkRecipeFitsData, ConfigError, lrAt, validateReci
 import type { StepDiagnostics } from './diagnostics.ts';
 import { checkDiagnostics, isSampled, readSample } from './sampling.ts';
 import type { CreateOptions, EpochResult, EvalResult, RunOptions, TrainingState, TrainOptions } from './run-types.ts';
-import { DivergenceError, divergenceError, type Divergence } from './divergence.ts';
+import { divergenceError, locate, type Divergence } from './divergence.ts';
 
-export { DivergenceError } from './divergence.ts';
+export { DivergenceError, type NonFiniteValue } from './divergence.ts';
 export type { CreateOptions, EpochResult, EvalResult, Progress, RunOptions, TrainingState, TrainOptions } from './run-types.ts';
 
 export { deviceNeeds } from './limits.ts';
@@ -54,8 +61,9 @@ interface EpochRun {
 }
 
 const TARGET_CHUNK_SECONDS = 0.25;
-/** Bytes of a staging buffer before the statistics: the losses of the longest chunk. */
+/** A staging buffer holds the chunk's losses (room for the longest chunk), the health words, then any statistics. */
 const LOSS_BYTES = MAX_CHUNK_STEPS * 4;
+const STATS_AT = LOSS_BYTES + HEALTH_BYTES;
 const now = (): number => performance.now() / 1000;
 
 export class Trainer {
@@ -88,7 +96,7 @@ export class Trainer {
     private readonly owned: GPUBuffer[],
   ) {
     this.shuffle = new Rng(deriveSeed(recipe.seed, 1));
-    this.staging = this.makeStaging(LOSS_BYTES);
+    this.staging = this.makeStaging(STATS_AT);
   }
 
   /** Staging buffers for the chunks' readbacks: one per chunk in flight, plus one being filled. */
@@ -127,7 +135,7 @@ export class Trainer {
       owned.push(train.perm);
       const test = withOrder(ctx, images.test, Math.ceil(testCount / evalRows) * evalRows, true, 'test order');
       owned.push(test.perm);
-      const graph = await buildGraph(ctx, model, recipe, train, test, stepsPerEpoch);
+      const graph = await buildGraph(ctx, model, recipe, train, test, stepsPerEpoch, options.checkValues ?? true);
       owned.push(...graph.allocated);
       ctx.write(graph.buffers.params, weights);
       return new Trainer(ctx, model, { ...recipe }, stepsPerEpoch, train, test, graph, owned);
@@ -151,6 +159,11 @@ export class Trainer {
 
   get dispatchesPerStep(): number {
     return this.graph.step.length;
+  }
+
+  /** Dispatches at the start of each chunk of steps: a copy of the parameters and each optimizer state, kept while healthy (none without value checks). */
+  get dispatchesPerChunk(): number {
+    return this.graph.keep.length;
   }
 
   /** Dispatches of a step sampled for diagnostics (see graph.ts). */
@@ -208,7 +221,8 @@ export class Trainer {
     const inFlight: Array<Promise<void>> = [];
     // Set by the chunks' readbacks (callbacks, hence the casts that keep TypeScript from narrowing them to null).
     let failure = null as Error | null;
-    let diverged = null as (Divergence & { run: EpochRun }) | null;
+    // The first chunk that found a value not finite: where it stopped, and where the chunk began.
+    let diverged = null as (Divergence & { run: EpochRun; s0: number; stepBase: number }) | null;
     let budget = options.maxSteps ?? Infinity;
     const segmentStart = now();
     const touched = new Set<EpochRun>();
@@ -229,13 +243,15 @@ export class Trainer {
       this.graph.stepSlots.write(steps.map(({ t, sample }, i) => ({ ...this.stepValues(s0 + i, t), diagSlot: sample ? samples.indexOf(t) : 0 })));
       const encoder = device.createCommandEncoder({ label: `epoch ${run.epoch} steps ${s0}..${s0 + count - 1}` });
       const pass = encoder.beginComputePass();
+      encode(pass, this.graph.keep);
       steps.forEach(({ sample }, i) => encode(pass, sample ? sampled!.step : this.graph.step, this.graph.stepSlots.offset(i)));
       pass.end();
       const staging = this.staging.pop();
       if (!staging) throw new Error('internal: no free loss staging buffer');
       encoder.copyBufferToBuffer(this.graph.buffers.lossLog, s0 * 4, staging, 0, count * 4);
+      encoder.copyBufferToBuffer(this.graph.buffers.health, 0, staging, LOSS_BYTES, HEALTH_BYTES);
       const statsBytes = sampled ? samples.length * sampled.slotWords * 4 : 0;
-      if (statsBytes > 0) encoder.copyBufferToBuffer(sampled!.stats, 0, staging, LOSS_BYTES, statsBytes);
+      if (statsBytes > 0) encoder.copyBufferToBuffer(sampled!.stats, 0, staging, STATS_AT, statsBytes);
       device.queue.submit([encoder.finish()]);
       run.readbacks++;
       run.submitted += count;
@@ -247,23 +263,30 @@ export class Trainer {
       }
 
       const chunkStart = now();
-      const mapped = statsBytes > 0 ? LOSS_BYTES + statsBytes : count * 4;
+      const mapped = STATS_AT + statsBytes;
       inFlight.push(
         staging.mapAsync(GPUMapMode.READ, 0, mapped).then(
           () => {
             const bytes = staging.getMappedRange(0, mapped).slice(0);
             staging.unmap();
             this.staging.push(staging);
+            // A chunk after the one that failed trained nothing (the GPU stopped updating): it reports nothing.
+            if (diverged) return;
             this.adaptChunk(count, now() - chunkStart, inFlight.length);
             const losses = new Float32Array(bytes, 0, count);
-            const diagnostics = sampled && this.readSamples(new Uint32Array(bytes.slice(LOSS_BYTES)), sampled, samples, run.epoch);
+            const health = readHealth(new Uint32Array(bytes, LOSS_BYTES, HEALTH_BYTES / 4));
             const bad = losses.findIndex((v) => !Number.isFinite(v));
-            if (bad >= 0) {
-              const t = stepBase + bad + 1;
-              diverged ??= { run, epoch: run.epoch, stepInEpoch: s0 + bad + 1, step: t, loss: losses[bad], lr: lrAt(this.recipe, t) };
+            if (health.value || bad >= 0) {
+              // A value the optimizer found comes first: the losses after it were computed from broken weights.
+              const at = health.value ? health.value.slot - s0 : bad;
+              const t = stepBase + at + 1;
+              const value = health.value && locate(this.model.layout, health.value.index, health.value.kind);
+              const loss = at < count ? losses[at] : null;
+              diverged = { run, s0, stepBase, epoch: run.epoch, stepInEpoch: s0 + at + 1, step: t, loss, lr: lrAt(this.recipe, t), value, keptStep: stepBase };
               failure ??= divergenceError(diverged);
               return;
             }
+            const diagnostics = sampled && this.readSamples(new Uint32Array(bytes.slice(STATS_AT)), sampled, samples, run.epoch);
             run.losses.set(losses, s0);
             run.done += count;
             if (diagnostics?.length) run.lastSample = diagnostics[diagnostics.length - 1];
@@ -294,8 +317,11 @@ export class Trainer {
       if (inFlight.length >= 2) await inFlight.shift();
     }
     await Promise.all(inFlight);
+    if (diverged) {
+      if (sampled && !diverged.value) failure = divergenceError(diverged, await this.measureDiverged(sampled, diverged.run, diverged));
+      this.goBack(diverged.run, diverged.s0, diverged.stepBase);
+    }
     if (this.cursor) this.cursor.seconds += now() - this.cursor.segmentStart;
-    if (diverged && sampled && failure instanceof DivergenceError) failure = divergenceError(diverged, await this.measureDiverged(sampled, diverged.run, diverged));
     if (failure) throw failure;
     this.ctx.check();
     return results;
@@ -306,7 +332,7 @@ export class Trainer {
     this.sampled ??= prepareSampledStep(this.ctx, this.model, this.recipe, this.graph).then((sampled) => {
       this.owned.push(...sampled.allocated);
       // Between runs every staging buffer is free: swap them for ones with room for the statistics.
-      const bytes = LOSS_BYTES + sampled.slots * sampled.slotWords * 4;
+      const bytes = STATS_AT + sampled.slots * sampled.slotWords * 4;
       for (const old of this.staging.splice(0)) {
         this.owned.splice(this.owned.indexOf(old), 1);
         this.ctx.destroyBuffer(old);
@@ -340,6 +366,37 @@ export class Trainer {
     }, () => {
       if (this.cursor && this.cursor !== run) this.ctx.write(this.train.perm, this.orderFrom(this.cursor.rngBefore));
     });
+  }
+
+  /**
+   * After a failing chunk: the parameters and optimizer state kept before it (keep.wgsl) put back, and the
+   * counters, the epoch being trained and the shuffle set as they were when that chunk began (step
+   * `stepBase`, `s0` steps into `run`'s epoch). Without value checks nothing was kept: only the counters go
+   * back, and the weights stay as the GPU left them (it stopped updating at the failing loss).
+   */
+  private goBack(run: EpochRun, s0: number, stepBase: number): void {
+    const { buffers } = this.graph;
+    if (buffers.kept.length > 0) {
+      const encoder = this.ctx.device.createCommandEncoder({ label: 'back to the state before the failing chunk' });
+      [buffers.params, ...buffers.state].forEach((live, i) => encoder.copyBufferToBuffer(buffers.kept[i], 0, live, 0, live.size));
+      this.ctx.device.queue.submit([encoder.finish()]);
+    }
+    this.ctx.write(buffers.health, healthyWords());
+    this.brokeAt = undefined;
+    this.step = stepBase;
+    this.epoch = run.epoch - 1;
+    this.shuffle.setState(run.rngBefore);
+    if (s0 === 0) {
+      // The chunk began the epoch: the epoch is not begun yet (its order is drawn again when it is).
+      this.epochsBegun = run.epoch - 1;
+      this.cursor = null;
+      return;
+    }
+    // The shuffle as it was after drawing this epoch's order (a later epoch's may have been drawn meanwhile).
+    this.epochsBegun = run.epoch;
+    run.submitted = run.done = s0;
+    this.cursor = run;
+    this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
   }
 
   /** The permutation an epoch draws from the shuffle's state `state`. */
@@ -394,7 +451,7 @@ export class Trainer {
     }
     this.ctx.write(this.graph.buffers.params, state.params);
     state.optimizer.forEach((o, i) => this.ctx.write(this.graph.buffers.state[i], o));
-    this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
+    this.ctx.write(this.graph.buffers.health, healthyWords());
     this.brokeAt = undefined;
     Object.assign(this.recipe, state.recipe);
     this.epoch = state.epoch;
@@ -504,7 +561,7 @@ export class Trainer {
     this.assertUsable();
     if (arena.length !== this.model.layout.totalFloats) throw new ConfigError(`parameter arena has ${arena.length} floats, expected ${this.model.layout.totalFloats}`);
     this.ctx.write(this.graph.buffers.params, arena);
-    this.ctx.write(this.graph.buffers.health, new Uint32Array(1));
+    this.ctx.write(this.graph.buffers.health, healthyWords());
     this.brokeAt = undefined;
     const encoder = this.ctx.device.createCommandEncoder();
     for (const state of this.graph.buffers.state) encoder.clearBuffer(state);
