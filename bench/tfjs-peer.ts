@@ -76,13 +76,13 @@ function forward(layers: Layer[], x: tf.Tensor2D): tf.Tensor2D {
   return h;
 }
 
-/** Pixels / 255 as a float32 tensor (count, size) and one-hot labels (count, classes), both on the device. */
-function toTensors(set: ImageSet, count: number, classes: number): { x: tf.Tensor2D; y: tf.Tensor2D; labels: tf.Tensor1D } {
+/** Pixels / 255 as a float32 tensor (count, size) and one-hot labels (count, width), both on the device. */
+function toTensors(set: ImageSet, count: number, width: number): { x: tf.Tensor2D; y: tf.Tensor2D; labels: tf.Tensor1D } {
   const size = set.rows * set.cols;
   const pixels = new Float32Array(count * size);
   for (let i = 0; i < pixels.length; i++) pixels[i] = set.pixels[i] / 255;
   const labels = tf.tensor1d(Int32Array.from(set.labels.subarray(0, count)), 'int32');
-  return { x: tf.tensor2d(pixels, [count, size]), y: tf.tidy(() => tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D), labels };
+  return { x: tf.tensor2d(pixels, [count, size]), y: tf.tidy(() => tf.cast(tf.oneHot(labels, width), 'float32') as tf.Tensor2D), labels };
 }
 
 /** Test accuracy: the predicted classes of every test image, read back once and counted on the CPU. */
@@ -111,7 +111,8 @@ export async function runTfjs(backendName: TfBackend, opts: TrainBenchOptions, p
   const { recipe, trainCount, stepsPerEpoch } = plan;
   progress.steps = plan.steps;
   const B = recipe.batch;
-  const train = toTensors(data.train, trainCount, data.numClasses);
+  // One-hot over the model's outputs, which may be more than the classes (lesson-deep: 512 for 10).
+  const train = toTensors(data.train, trainCount, recipe.layers[recipe.layers.length - 1]);
   const { layers, initial } = makeLayers(recipe);
   const vars = layers.flatMap((l) => [l.w, l.b]);
   const lossSum = tf.variable(tf.scalar(0), false, 'loss sum');

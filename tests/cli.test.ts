@@ -58,7 +58,7 @@ describe('usage errors (commander)', () => {
   });
 
   it('an unknown recipe lists the presets', () => {
-    expect(expectUserError(train(['--recipe', 'nope']))).toMatch(/--recipe.*'nope' is invalid.*Allowed choices are quick, mlp, deep/);
+    expect(expectUserError(train(['--recipe', 'nope']))).toMatch(/--recipe.*'nope' is invalid.*Allowed choices are quick, mlp, deep, lesson-deep\./);
   });
 
   it('a learning rate that is not a number', () => {
@@ -124,9 +124,9 @@ describe('settings that do not fit the dataset or the device', () => {
     );
   });
 
-  it('a last width that is not the 10 classes', () => {
+  it('a last width below the 10 classes', () => {
     expect(expectUserError(train(['--layers', '784,256,7']))).toBe(
-      'error: the last width is 7 but mnist has 10 classes; the last width must be 10',
+      'error: the last width is 7 but mnist has 10 classes; the last width must be at least 10, one output per class',
     );
   });
 

@@ -78,7 +78,7 @@ const small: Recipe = { ...RECIPES.mlp, epochs: 2, trainLimit: 400 };
 
 function evaluation(accuracy: number, epoch = 1): Evaluation {
   const sample = { index: 0, label: 1, prediction: 1, pixels: new Uint8Array(784) };
-  return { epoch, accuracy, correct: accuracy * 10000, count: 10000, confusion: [], sample, misclassified: [] };
+  return { epoch, accuracy, correct: accuracy * 10000, count: 10000, confusion: [], otherOutputs: [], sample, misclassified: [] };
 }
 
 function progress(step: number): Progress {

@@ -1,7 +1,7 @@
 // The pure parts of <mlp-digit-pad> (src/app/widgets/digit-pad-helpers.ts): which class wins, how a typed
-// test-image number is read, and what the live region says.
+// test-image number is read, what the live region says, and the bars of a model with more outputs than classes.
 import { describe, expect, it } from 'vitest';
-import { argmax, describePrediction, formatPercent, parseTestIndex } from '../src/app/widgets/digit-pad-helpers.ts';
+import { argmax, describePrediction, formatPercent, padBars, parseTestIndex } from '../src/app/widgets/digit-pad-helpers.ts';
 
 describe('argmax', () => {
   it('picks the largest, the lowest index on a tie (as the engine does), and -1 for nothing', () => {
@@ -47,5 +47,33 @@ describe('what the pad says', () => {
     expect(formatPercent(0.98123)).toBe('98.1%');
     expect(formatPercent(0)).toBe('0.0%');
     expect(formatPercent(1)).toBe('100.0%');
+  });
+});
+
+describe('a model with more outputs than classes (the lesson\'s deep cell: 512 for 10)', () => {
+  // 16 outputs: the classes 0..9, then six outputs that are no class.
+  const sixteen = (winner: number): number[] => Array.from({ length: 16 }, (_, i) => (i === winner ? 0.55 : 0.03));
+
+  it('shows a bar per class and one "other" bar holding every output past the classes', () => {
+    const bars = padBars(sixteen(3), 10);
+    expect(bars.map((b) => b.label)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'other']);
+    expect(bars[3]).toEqual({ label: '3', p: 0.55, best: true });
+    expect(bars[10].p).toBeCloseTo(6 * 0.03, 12);
+    expect(bars.filter((b) => b.best)).toHaveLength(1);
+  });
+
+  it('puts the prediction on "other" when it is an output past the classes, and says it is no class', () => {
+    const probabilities = sixteen(12);
+    const bars = padBars(probabilities, 10);
+    expect(bars.filter((b) => b.best).map((b) => b.label)).toEqual(['other']);
+    expect(bars[10].p).toBeCloseTo(0.55 + 5 * 0.03, 12);
+    expect(describePrediction(probabilities, undefined, 10)).toBe('Prediction: output 12, which is no class.');
+    expect(describePrediction(probabilities, { index: 4, label: 2 }, 10)).toBe('Prediction: output 12, which is no class. Test image 4, true label 2: wrong.');
+    expect(describePrediction(sixteen(2), { index: 4, label: 2 }, 10)).toBe('Prediction: 2. Test image 4, true label 2: correct.');
+  });
+
+  it('has no "other" bar when the outputs are the classes, nor before anything was classified', () => {
+    expect(padBars(sixteen(3).slice(0, 10), 10)).toHaveLength(10);
+    expect(padBars(null, 10).map((b) => b.p)).toEqual(new Array(10).fill(undefined));
   });
 });

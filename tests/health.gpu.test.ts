@@ -1,7 +1,7 @@
 /**
  * Parameter health (issue 11): the optimizer kernels report the first gradient, moment or updated parameter
- * that is not finite, by arena index and kind, in the health words; keep.wgsl keeps a copy only while the run
- * is healthy; and a trainer that meets one stops with a message naming the layer, the element and the step,
+ * that is not finite, by arena index and kind, in the health words; and a trainer that meets one (or a loss
+ * that is not finite) stops with a message naming the layer, the element and the step,
  * goes back to the state before the failing chunk (bit for bit), and can be saved and resumed from there.
  *
  * The trainer cases poison a real run of the lesson's model on MNIST:
@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import type { GpuContext } from '../src/gpu/context.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import { healthyWords, readHealth } from '../src/gpu/health.ts';
-import { prepareAdam, prepareKeep, prepareSgd } from '../src/gpu/optimizer-kernels.ts';
+import { prepareAdam, prepareSgd } from '../src/gpu/optimizer-kernels.ts';
 import { readFloats, readUints } from '../src/gpu/readback.ts';
 import { StepSlots } from '../src/gpu/step-slots.ts';
 import { checkpointFromSafetensors, checkpointToSafetensors } from '../src/train/checkpoint.ts';
@@ -95,20 +95,6 @@ describe('the optimizers report the first value that is not finite', () => {
     expect(Array.from(got.words)).toEqual(Array.from(healthyWords()));
     expect(Number.isNaN(got.p[10])).toBe(true);
   });
-
-  it('keep.wgsl copies an arena while the words are healthy, and not once a value was reported', async () => {
-    const live = upload('live', ramp(FLOATS, 1));
-    const kept = upload('kept', new Float32Array(FLOATS));
-    const health = upload('health', healthyWords());
-    const keep = await prepareKeep(ctx, FLOATS, { live, kept, health }, 'keep');
-    await run(ctx, [keep]);
-    expect(sameBits(await readFloats(ctx, kept, 0, FLOATS), ramp(FLOATS, 1))).toBe(true);
-    ctx.write(live, ramp(FLOATS, 2));
-    ctx.write(health, Uint32Array.of(2, 40, 3, 0));
-    await run(ctx, [keep]);
-    expect(sameBits(await readFloats(ctx, kept, 0, FLOATS), ramp(FLOATS, 1)), 'the copy from before the failure stays').toBe(true);
-    [live, kept, health].forEach((b) => ctx.destroyBuffer(b));
-  });
 });
 
 describe('a run that meets a value that is not finite', () => {
@@ -139,6 +125,8 @@ describe('a run that meets a value that is not finite', () => {
 
   it('one gradient element that overflows: the stop names layer 2, the element and the step, and the state before the chunk is kept', async () => {
     const { trainer, state } = await trainedFor(7);
+    // Adam: the parameters and both moments, copied at each chunk's start.
+    expect(trainer.copiesPerChunk).toBe(3);
     const i = 5;
     const bad = poisoned(trainer, state, (p, at) => {
       p[at('0.bias', i)] = 3e38;
@@ -203,20 +191,23 @@ describe('a run that meets a value that is not finite', () => {
     expect(sameBits(got.optimizer[0], want.optimizer[0]), 'momentum buffer').toBe(true);
     // Saved and read back as a checkpoint (what the CLI writes when a run stops) and resumed, it runs into the
     // same step as the straight run does (those weights overflow in the next forward pass at any rate), and
-    // both go back to the same state again.
+    // both go back to a state before it again.
     const resumed = await Trainer.resume(ctx, mnist, checkpointFromSafetensors(checkpointToSafetensors(got)));
     trainer.destroy();
     const again = await Promise.all([resumed, straight].map(async (t) => ({ error: await failure(t, 10), state: await t.snapshot() })));
-    expect(again[0].error.message).toBe(again[1].error.message);
-    expect(again[0].error.step).toBe(error.step);
-    expect(sameBits(again[0].state.params, again[1].state.params)).toBe(true);
+    // (Where each goes back to depends on its own chunks, which grow with the time steps take.)
+    for (const { error: e, state } of again) {
+      expect(e.step).toBe(error.step);
+      expect(state.step).toBe(e.keptStep);
+    }
     console.log(`lr 1 diverged at step ${error.step} (${error.value ? `${error.value.kind} of ${error.value.tensor}` : 'the loss'}); went back to step ${kept}`);
     resumed.destroy();
     straight.destroy();
   });
 
-  it('with checkValues off the same NaN parameter trains on without a word: what the checks are for', async () => {
+  it('with checkValues off the same NaN parameter trains on without a word (what the checks are for), and nothing is copied', async () => {
     const trainer = await Trainer.create(ctx, mnist, recipe, { checkValues: false });
+    expect(trainer.copiesPerChunk).toBe(0);
     await trainer.run({ maxSteps: 3 });
     const state = await trainer.snapshot();
     trainer.restore(poisoned(trainer, state, (p, at) => (p[at('0.weight', 17, 300)] = NaN)));

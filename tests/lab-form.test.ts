@@ -86,7 +86,7 @@ describe('parseLabForm', () => {
 
   it("refuses widths that do not fit the dataset's inputs and classes, by the shared rule (checkRecipeFitsData)", () => {
     expect(labRefusal({ layers: '100,10' })).toMatchObject({ field: 'lab-layers', message: 'Layer widths (width 1): 784 as the first width (the pixels of one image), e.g. 784,256,256,10.' });
-    expect(labRefusal({ layers: '784,256,7' })).toMatchObject({ field: 'lab-layers', message: 'Layer widths (width 3): 10 as the last width (the classes of the dataset), e.g. 784,256,256,10.' });
+    expect(labRefusal({ layers: '784,256,7' })).toMatchObject({ field: 'lab-layers', message: 'Layer widths (width 3): at least 10 as the last width (an output per class of the dataset), e.g. 784,256,256,10.' });
   });
 
   it('takes the learning-rate bound from the shared rule (MAX_LR)', () => {

@@ -1,7 +1,8 @@
-// validateRecipe: both presets pass; every bad field is refused with a ConfigError naming the field, the
-// value it got and the allowed range. CPU only.
+// validateRecipe: every preset passes; every bad field is refused with a ConfigError naming the field, the
+// value it got and the allowed range. checkRecipeFitsData: a recipe against its data, more outputs than
+// classes allowed (the lesson's deep cell), fewer refused. CPU only.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, lrAt, parseWidths, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
+import { checkRecipeFitsData, ConfigError, lrAt, parseWidths, RECIPE_DESCRIPTIONS, RECIPES, validateRecipe, type Recipe } from '../src/train/recipe.ts';
 import { INITIALIZER_NAMES } from '../src/init/initializers.ts';
 import { MAX_WIDTH } from '../src/layers/mlp.ts';
 
@@ -213,5 +214,37 @@ describe('learning-rate changes', () => {
       }
     }
     expect(rejection({ lrChanges: 'soon' })).toMatch(/^lrChanges is "soon"; allowed: a list of \{ step, lr \}/);
+  });
+});
+
+describe('checkRecipeFitsData: the last width against the classes', () => {
+  const MNIST = { inputs: 784, classes: 10, train: 60_000, name: 'mnist' };
+  const fits = (layers: number[]): void => checkRecipeFitsData({ layers, batch: 100, trainLimit: 0 }, MNIST);
+
+  it('lesson-deep is the model the lesson\'s deep cell trains: 784-512-512-512, 512 outputs for 10 classes', () => {
+    expect(RECIPES['lesson-deep']).toEqual({ ...RECIPES.deep, layers: [784, 512, 512, 512] });
+    expect(RECIPE_DESCRIPTIONS['lesson-deep']).toContain('784-512-512-512');
+    expect(() => fits(RECIPES['lesson-deep'].layers)).not.toThrow();
+  });
+
+  it('accepts as many outputs as classes, or more', () => {
+    for (const layers of [[784, 10], [784, 256, 256, 10], [784, 32, 11], [784, 32, 16], [784, 512, 512, 512]]) expect(() => fits(layers)).not.toThrow();
+  });
+
+  it('refuses fewer outputs than classes, naming the width, the classes and the least allowed', () => {
+    for (const last of [1, 7, 9]) {
+      let error: unknown;
+      try {
+        fits([784, 256, last]);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const fault = error as ConfigError;
+      expect(fault.message).toBe(`the last width is ${last} but mnist has 10 classes; the last width must be at least 10, one output per class`);
+      expect(fault.field).toBe('layers');
+      expect(fault.index).toBe(2);
+      expect(fault.allowed).toBe('at least 10 as the last width (an output per class of mnist), e.g. 784,256,256,10');
+    }
   });
 });

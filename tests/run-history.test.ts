@@ -68,6 +68,7 @@ describe('describing recipes', () => {
 
   it('knows a preset when it sees one', () => {
     expect(presetOf({ ...RECIPES.deep })).toBe('deep');
+    expect(presetOf({ ...RECIPES['lesson-deep'] })).toBe('lesson-deep');
     expect(presetOf({ ...RECIPES.mlp, seed: 1 })).toBeNull();
   });
 });

@@ -85,7 +85,7 @@ describe('weights from a file', () => {
     const from = h.events.length;
     const refusals: Array<[Uint8Array, string]> = [
       [pytorchFile([{ name: '0.weight', shape: [32, 100] }, { name: '0.bias', shape: [32] }, { name: '2.weight', shape: [10, 32] }, { name: '2.bias', shape: [10] }]), '"odd.safetensors" holds a 100-32-10 model (0.weight has shape [32, 100]), but the images of mnist have 784 pixels (28x28): its first width must be 784'],
-      [pytorchFile([{ name: '0.weight', shape: [32, 784] }, { name: '0.bias', shape: [32] }, { name: '2.weight', shape: [7, 32] }, { name: '2.bias', shape: [7] }]), '"odd.safetensors" holds a 784-32-7 model (2.weight has shape [7, 32]), but mnist has 10 classes: its last width must be 10'],
+      [pytorchFile([{ name: '0.weight', shape: [32, 784] }, { name: '0.bias', shape: [32] }, { name: '2.weight', shape: [7, 32] }, { name: '2.bias', shape: [7] }]), '"odd.safetensors" holds a 784-32-7 model (2.weight has shape [7, 32]), but mnist has 10 classes: its last width must be at least 10'],
       [pytorchFile([{ name: '0.weight', shape: [32, 784] }, { name: '0.bias', shape: [31] }, { name: '2.weight', shape: [10, 32] }, { name: '2.bias', shape: [10] }]), '"odd.safetensors": tensor "0.bias" has shape [31], expected [32]'],
       [pytorchFile([{ name: '0.weight', shape: [32, 784] }, { name: '4.weight', shape: [10, 32] }]), '"odd.safetensors" does not hold an nn.Sequential(Linear, ReLU, Linear, ...) state_dict: expected the weights 0.weight, 2.weight, 4.weight, ... in a row; found 0.weight, 4.weight'],
     ];

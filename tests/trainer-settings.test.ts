@@ -26,7 +26,7 @@ function refusal(draft: Draft, dataset = MNIST): FieldError {
 
 describe('draftToRecipe', () => {
   it('turns each preset into exactly its recipe', () => {
-    for (const name of ['quick', 'mlp', 'deep'] as const) expect(draftToRecipe(presetDraft(name), MNIST)).toEqual(RECIPES[name]);
+    for (const name of Object.keys(RECIPES) as Array<keyof typeof RECIPES>) expect(draftToRecipe(presetDraft(name), MNIST)).toEqual(RECIPES[name]);
   });
 
   it.each([
@@ -57,7 +57,7 @@ describe('draftToRecipe', () => {
     const error = refusal(with_({ layers: '100,10' }));
     expect(error.field).toBe('layers');
     expect(error.message).toBe('Layer widths (width 1): 784 as the first width (the pixels of one image), e.g. 784,256,256,10.');
-    expect(refusal(with_({ layers: '784,256,7' })).message).toBe('Layer widths (width 3): 10 as the last width (the classes of the dataset), e.g. 784,256,256,10.');
+    expect(refusal(with_({ layers: '784,256,7' })).message).toBe('Layer widths (width 3): at least 10 as the last width (an output per class of the dataset), e.g. 784,256,256,10.');
   });
 
   it('carries the learning-rate changes of the draft into the recipe', () => {
@@ -96,6 +96,14 @@ describe('the URL hash', () => {
     expect(hash).toContain('init=normal:0,0.01');
     expect(hash).toContain('lr-changes=1201:0.0005,2401:0.0001');
     expect(hashToDraft(hash, fallback)).toEqual({ draft, problems: [] });
+  });
+
+  it('reads the lesson-deep preset by its name, and lists every preset for a name that is none', () => {
+    const reading = hashToDraft('#recipe=lesson-deep', fallback)!;
+    expect(reading).toEqual({ draft: presetDraft('lesson-deep'), problems: [] });
+    expect(reading.draft.values.layers).toBe('784,512,512,512');
+    expect(hashToDraft(draftToHash(reading.draft), fallback)).toEqual(reading);
+    expect(hashToDraft('#recipe=deeper', fallback)!.problems).toEqual(['recipe "deeper" is not a preset (quick, mlp, deep or lesson-deep)']);
   });
 
   it('reads nothing from an empty hash', () => {

@@ -159,6 +159,22 @@ describe('training on the GPU', () => {
   });
 });
 
+describe('timing', () => {
+  it("times each epoch of one fit() call from its own first step: the epochs' seconds add up to about the call", async () => {
+    const trainer = await Trainer.create(ctx, mnist, { ...RECIPES.mlp, epochs: 3, trainLimit: 3000 });
+    const started = performance.now();
+    const epochs = await trainer.fit();
+    const wall = (performance.now() - started) / 1000;
+    trainer.destroy();
+    const sum = epochs.reduce((total, e) => total + e.seconds, 0);
+    expect(epochs).toHaveLength(3);
+    // Epochs overlap by the chunk in flight when the next one begins (two chunks in flight); when each epoch was
+    // timed from the call's start, the three summed to about twice the call.
+    expect(sum).toBeLessThanOrEqual(1.3 * wall);
+    for (const e of epochs) expect(e.samplesPerSecond).toBeCloseTo((e.steps * 100) / e.seconds, 6);
+  });
+});
+
 describe('divergence', () => {
   it('stops with a message when the loss stops being finite, keeping the weights from before that step', async () => {
     // Weights of size 1e18 overflow float32 in the logits at the first step.

@@ -41,8 +41,13 @@ export interface Evaluation {
   accuracy: number;
   correct: number;
   count: number;
-  /** C x C counts, rows = true label, columns = prediction. */
+  /** Classes x classes counts, rows = true label, columns = prediction. */
   confusion: number[];
+  /**
+   * Per true label, the images predicted as an output past the classes (always wrong): a model may have more
+   * outputs than classes, as the lesson's deep cell has (512 for 10). Empty when the model has no more.
+   */
+  otherOutputs: number[];
   /** A random test image (seeded by the recipe's seed and the epoch). */
   sample: DigitSample;
   /** Up to 48 misclassified test images, in test-set order. */

@@ -9,6 +9,27 @@ import type { DigitSample, Evaluation } from './protocol.ts';
 
 const MISCLASSIFIED_SHOWN = 48;
 
+/**
+ * The trainer's confusion matrix (outputs x outputs, rows the true label) as the page shows it: classes x
+ * classes, and per true label the images predicted as an output past the classes (a model with more outputs
+ * than classes, such as the lesson's deep cell with 512; empty when it has none). Rows past the classes
+ * are all zero, since no label reaches them.
+ */
+export function foldConfusion(confusion: ArrayLike<number>, classes: number): { confusion: number[]; otherOutputs: number[] } {
+  const outputs = Math.round(Math.sqrt(confusion.length));
+  if (outputs * outputs !== confusion.length || outputs < classes) {
+    throw new RangeError(`a confusion matrix of ${confusion.length} counts is not outputs x outputs for at least ${classes} outputs`);
+  }
+  const folded: number[] = [];
+  const otherOutputs: number[] = [];
+  for (let label = 0; label < classes; label++) {
+    const row = Array.from({ length: outputs }, (_, p) => confusion[label * outputs + p]);
+    folded.push(...row.slice(0, classes));
+    if (outputs > classes) otherOutputs.push(row.slice(classes).reduce((a, b) => a + b, 0));
+  }
+  return { confusion: folded, otherOutputs };
+}
+
 /** The evaluation as the page shows it; the random digit is seeded by the recipe's seed and the epoch. */
 export function describeEvaluation(result: EvalResult, test: ImageSet, epoch: number, seed: number): Evaluation {
   const size = test.rows * test.cols;
@@ -22,7 +43,7 @@ export function describeEvaluation(result: EvalResult, test: ImageSet, epoch: nu
     accuracy: result.accuracy,
     correct: result.correct,
     count: result.count,
-    confusion: Array.from(result.confusion),
+    ...foldConfusion(result.confusion, test.numClasses),
     sample: digit(new Rng((seed + epoch) >>> 0).nextInt(result.count)),
     misclassified,
   };

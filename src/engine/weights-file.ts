@@ -2,7 +2,8 @@
  * A weight file as the engine imports it: the model is the file's. Its widths come from the tensor shapes
  * PyTorch's nn.Sequential(Linear, ReLU, Linear, ...) writes (0.weight (out, in), 0.bias, 2.weight, ...), so a
  * file saved by PyTorch, without our 'layers' metadata, imports as well as one exported here. They are then
- * checked against the dataset: the first width is the pixels of an image, the last the classes.
+ * checked against the dataset: the first width is the pixels of an image, the last at least the classes (the
+ * lesson's deep cell has 512 outputs for 10 classes).
  */
 import type { Dataset } from '../data/idx.ts';
 import { parseSafetensors, SafetensorsError, type SafetensorsFile } from '../data/safetensors.ts';
@@ -55,8 +56,8 @@ export function widthsOfFile(bytes: Uint8Array, name: string, dataset: Dataset):
     throw new WeightFileError(`${holds} (0.weight has shape ${shape(weights[0].dims)}), but the images of ${dataset.name} have ${pixels} pixels (${dataset.train.rows}x${dataset.train.cols}): its first width must be ${pixels}`);
   }
   const last = weights[weights.length - 1];
-  if (widths[widths.length - 1] !== dataset.numClasses) {
-    throw new WeightFileError(`${holds} (${last.key} has shape ${shape(last.dims)}), but ${dataset.name} has ${dataset.numClasses} classes: its last width must be ${dataset.numClasses}`);
+  if (widths[widths.length - 1] < dataset.numClasses) {
+    throw new WeightFileError(`${holds} (${last.key} has shape ${shape(last.dims)}), but ${dataset.name} has ${dataset.numClasses} classes: its last width must be at least ${dataset.numClasses}`);
   }
   return widths;
 }

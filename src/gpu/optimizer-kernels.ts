@@ -3,11 +3,9 @@
  * src/reference/kernels.ts). Each is one dispatch over the whole parameter arena. Given a `delta` buffer (an
  * arena of its own), the recording variant also writes the change it made to every parameter: the update a
  * step sampled for diagnostics measures. With `checkValues` (the default) they report the first gradient,
- * moment or updated parameter that is not finite in the health words (src/gpu/health.ts); keep.wgsl copies an
- * arena aside while the run is healthy, so the trainer can go back to the state before a failing chunk.
+ * moment or updated parameter that is not finite in the health words (src/gpu/health.ts).
  */
 import adamSource from '../shaders/adam.wgsl?raw';
-import keepSource from '../shaders/keep.wgsl?raw';
 import sgdSource from '../shaders/sgd.wgsl?raw';
 import { grid1d, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, type Dispatch } from './dispatch.ts';
@@ -42,9 +40,6 @@ export function sgdSpec(floats: number, recordUpdate = false, checkValues = true
   };
 }
 
-export function keepSpec(floats: number): KernelSpec {
-  return { name: 'keep', source: keepSource, defines: {}, constants: { COUNT: floats / 4 }, bindings: ['read', 'read_write', 'read'] };
-}
 
 function grid(ctx: GpuContext, floats: number): [number, number, number] {
   const [x, y] = grid1d(floats / 4, WORKGROUP, ctx.device.limits.maxComputeWorkgroupsPerDimension);
@@ -73,7 +68,3 @@ export function prepareSgd(
   return prepare(ctx, sgdSpec(floats, !!b.delta, checkValues), bindings, grid(ctx, floats), b.delta ? 'sgd (recording the update)' : 'sgd');
 }
 
-/** Copies `live` into `kept` (one arena each) when the health words say the run is healthy; see keep.wgsl. */
-export function prepareKeep(ctx: GpuContext, floats: number, b: { live: GPUBuffer; kept: GPUBuffer; health: GPUBuffer }, label: string): Promise<Dispatch> {
-  return prepare(ctx, keepSpec(floats), [{ buffer: b.live }, { buffer: b.kept }, { buffer: b.health }], grid(ctx, floats), label);
-}

@@ -20,8 +20,9 @@ export function softmaxRows(logits: Float64Array, rows: number, C: number): Floa
 }
 
 /**
- * Probabilities (count, classes) for `count` images of u8 pixels (count * inputs values, scaled by 1/255 as
- * in training). Layer l's weight is (out, in) as nn.Linear's; widths are read from the biases.
+ * Probabilities (count, outputs) for `count` images of u8 pixels (count * inputs values, scaled by 1/255 as
+ * in training); outputs may be more than the classes (the lesson's deep cell). Layer l's weight is (out, in)
+ * as nn.Linear's; widths are read from the biases.
  */
 export function predictProbabilities(params: LayerParams[], pixels: Uint8Array, count: number): Float64Array {
   if (params.length === 0) throw new RangeError('a model needs at least one layer');

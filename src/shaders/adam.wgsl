@@ -10,7 +10,7 @@
 //           not finite is left as it was and reported: word 0 |= 2, word 1 = min over such floats of
 //           (arena index * 4 + what: 0 the gradient, 1 a moment, 2 the updated parameter), word 2 = the
 //           step's loss_slot. Other elements of that step are updated; the trainer then puts back the state
-//           it kept before the chunk (keep.wgsl). The check is a few integer operations on values in registers.
+//           it kept before the chunk (GraphBuffers.kept). The check is a few integer operations on values in registers.
 //           delta (RECORD_UPDATE, the variant a step sampled for diagnostics runs): (P / 4) vec4, the change
 //           this step made to each parameter (new - old as stored, 0 when nothing was updated), which
 //           stats.wgsl reduces into the update-to-data ratio. The arithmetic of p is the same in both variants.
@@ -55,11 +55,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let v1 = BETA2 * v[i] + ONE_MINUS_BETA2 * grad * grad;
   let updated = p[i] - step.step_size * m1 / (sqrt(v1) * step.inv_sqrt_bc2 + EPS);
 #if ${CHECK_VALUES}
-  // A non-finite gradient makes m1 non-finite too, so three checks cover the four values.
-  let moment_bad = not_finite(m1) | not_finite(v1);
-  let bad = moment_bad | not_finite(updated);
-  if (any(bad)) {
-    report(i, not_finite(grad), moment_bad, bad, step.loss_slot);
+  // Two checks cover the four values: a gradient or first moment that is not finite makes the update NaN or
+  // infinite (Inf / Inf is NaN); only an infinite v1 can hide behind a finite update (m1 / Inf is 0).
+  if (any(not_finite(updated) | not_finite(v1))) {
+    report(i, not_finite(grad), not_finite(m1) | not_finite(v1), not_finite(updated) | not_finite(v1), step.loss_slot);
 #if ${RECORD_UPDATE}
     delta[i] = vec4(0.0);
 #endif

@@ -16,16 +16,12 @@ fn not_finite(x: vec4<f32>) -> vec4<bool> {
 }
 
 // Reports vec4 `i` of the arena: `grad_bad` and `state_bad` say which lanes' gradient and optimizer state were
-// not finite, `bad` every lane that was (the rest from the updated parameter). Only the first bad lane counts:
-// the smaller index of the two.
+// not finite, `bad` every lane that was (the rest from the updated parameter); the first bad lane's key counts.
 fn report(i: u32, grad_bad: vec4<bool>, state_bad: vec4<bool>, bad: vec4<bool>, slot: u32) {
-  for (var lane = 0u; lane < 4u; lane++) {
-    if (bad[lane]) {
-      let what = select(select(2u, 1u, state_bad[lane]), 0u, grad_bad[lane]);
-      atomicMin(&health[1], (i * 4u + lane) * 4u + what);
-      break;
-    }
-  }
+  let what = select(select(vec4(2u), vec4(1u), state_bad), vec4(0u), grad_bad);
+  let key = (vec4(i * 4u) + vec4(0u, 1u, 2u, 3u)) * 4u + what;
+  let keys = select(vec4(0xffffffffu), key, bad);
+  atomicMin(&health[1], min(min(keys.x, keys.y), min(keys.z, keys.w)));
   atomicStore(&health[2], slot);
   atomicStore(&health[3], 1u);
 }

@@ -38,11 +38,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let b = step.momentum * buf[i] + grad;
   let updated = p[i] - step.lr * b;
 #if ${CHECK_VALUES}
-  // A non-finite gradient makes b non-finite too.
-  let buffer_bad = not_finite(b);
-  let bad = buffer_bad | not_finite(updated);
-  if (any(bad)) {
-    report(i, not_finite(grad), buffer_bad, bad, step.loss_slot);
+  // One check covers the three values: a gradient or buffer that is not finite makes the update not finite
+  // (with lr 0 too: 0 * Inf is NaN).
+  if (any(not_finite(updated))) {
+    report(i, not_finite(grad), not_finite(b), not_finite(updated), step.loss_slot);
 #if ${RECORD_UPDATE}
     delta[i] = vec4(0.0);
 #endif

@@ -15,7 +15,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { view, type Dispatch } from '../gpu/dispatch.ts';
 import { prepareEvaluate } from '../gpu/evaluate.ts';
 import { HEALTH_WORDS, healthyWords } from '../gpu/health.ts';
-import { prepareAdam, prepareKeep, prepareSgd } from '../gpu/optimizer-kernels.ts';
+import { prepareAdam, prepareSgd } from '../gpu/optimizer-kernels.ts';
 import { prepareSoftmaxCe } from '../gpu/softmax-ce.ts';
 import { encodeJobs, JOB_WORDS, prepareStats, type StatsJob } from '../gpu/stats.ts';
 import { StepSlots } from '../gpu/step-slots.ts';
@@ -42,8 +42,12 @@ export interface GraphBuffers extends ArenaBuffers {
    * not finite (the optimizer then stops updating), with the first such value's place.
    */
   health: GPUBuffer;
-  /** The parameters and the optimizer state as they were before the current chunk (keep.wgsl); empty without value checks. */
-  kept: GPUBuffer[];
+  /**
+   * Two slots, each a copy of the parameters and the optimizer state ([params, ...state]), written in turn at
+   * the start of each chunk (plain buffer copies): the slot of a failing chunk still holds the state before it,
+   * since the chunk after it writes the other slot and no later one is submitted. Empty without value checks.
+   */
+  kept: GPUBuffer[][];
   predictions: GPUBuffer;
   confusion: GPUBuffer;
 }
@@ -107,8 +111,6 @@ export interface TrainingGraph {
   outputOf: (l: number) => GPUBuffer;
   dzOf: (l: number) => GPUBuffer;
   evalBatch: Dispatch[];
-  /** Encoded before each chunk's steps: copies the parameters and optimizer state into `kept` while healthy. */
-  keep: Dispatch[];
   /** Whether the optimizer checks every value it touches (CreateOptions.checkValues). */
   checkValues: boolean;
   evalRows: number;
@@ -165,7 +167,7 @@ export async function buildGraph(
       confusion: f32('confusion', C * C, 'metrics'),
     };
     ctx.write(buffers.health, healthyWords());
-    if (checkValues) buffers.kept = [buffers.params, ...buffers.state].map((b) => f32(`${b.label}, kept before the chunk`, floats, 'optimizer'));
+    if (checkValues) buffers.kept = [0, 1].map((slot) => [buffers.params, ...buffers.state].map((b) => f32(`${b.label}, kept before a chunk (slot ${slot})`, floats, 'optimizer')));
     const stepSlots = new StepSlots(ctx, Math.min(MAX_CHUNK_STEPS, stepsPerEpoch), 'step slots');
     allocated.push(stepSlots.buffer);
     const evalSlots = new StepSlots(ctx, evalBatches, 'evaluation slots');
@@ -193,8 +195,6 @@ export async function buildGraph(
       recipe.optimizer === 'adam'
         ? prepareAdam(ctx, floats, recipe, { params: buffers.params, grads: buffers.grads, m: buffers.state[0], v: buffers.state[1], step, health: buffers.health }, checkValues)
         : prepareSgd(ctx, floats, { params: buffers.params, grads: buffers.grads, momentum: buffers.state[0], step, health: buffers.health }, checkValues);
-    const live = [buffers.params, ...buffers.state];
-    const keep = buffers.kept.map((kept, i) => prepareKeep(ctx, floats, { live: live[i], kept, health: buffers.health }, `keep ${live[i].label}`));
     const evalForward = layers.map((layer, l) => layer.prepareForward(ctx, model.layout, buffers, evalRows, testInput(l), output(l), 'evaluate'));
     const evaluate = prepareEvaluate(ctx, evalRows, C, test.count, {
       logits: buffers.logits,
@@ -205,13 +205,12 @@ export async function buildGraph(
     });
 
     // Every pipeline compiles concurrently.
-    const [fwd, lossDispatch, bwd, updateDispatch, evalDispatches, keepDispatches] = await Promise.all([
+    const [fwd, lossDispatch, bwd, updateDispatch, evalDispatches] = await Promise.all([
       Promise.all(forward),
       loss,
       Promise.all(backward),
       update,
       Promise.all([...evalForward, evaluate]),
-      Promise.all(keep),
     ]);
     ctx.check();
     const parts: StepParts = { forward: fwd, loss: lossDispatch, backward: bwd, update: updateDispatch };
@@ -224,7 +223,6 @@ export async function buildGraph(
       outputOf: output,
       dzOf,
       evalBatch: evalDispatches,
-      keep: keepDispatches,
       checkValues,
       evalRows,
       evalBatches,

@@ -13,8 +13,8 @@
  *
  * Health: every chunk also copies back the health words (src/gpu/health.ts). A loss that is not finite, or a
  * gradient, moment or updated parameter that the optimizer finds not finite, stops the GPU updating; the
- * chunk's readback sees it, run() goes back to the state kept before that chunk (keep.wgsl: the parameters
- * and optimizer state, copied on the GPU at each chunk's start while healthy) with the counters and the
+ * chunk's readback sees it, run() goes back to the state kept before that chunk (the parameters and optimizer
+ * state, copied on the GPU at each chunk's start into one of two slots in turn) with the counters and the
  * shuffle to match, and throws a DivergenceError that names the step and, for a value, the layer and element.
  */
 import type { GpuContext } from '../gpu/context.ts';
@@ -72,6 +72,8 @@ export class Trainer {
   step = 0;
   private readonly shuffle: Rng;
   private chunkSteps = 1;
+  /** Chunks submitted so far: a chunk keeps the state before it in slot chunks % 2. */
+  private chunks = 0;
   /** Epochs whose permutation has been drawn, and the one being submitted (null between epochs). */
   private epochsBegun = 0;
   private cursor: EpochRun | null = null;
@@ -161,9 +163,9 @@ export class Trainer {
     return this.graph.step.length;
   }
 
-  /** Dispatches at the start of each chunk of steps: a copy of the parameters and each optimizer state, kept while healthy (none without value checks). */
-  get dispatchesPerChunk(): number {
-    return this.graph.keep.length;
+  /** Buffer copies at the start of each chunk of steps: the parameters and each optimizer state, kept (none without value checks). */
+  get copiesPerChunk(): number {
+    return this.graph.buffers.kept[0]?.length ?? 0;
   }
 
   /** Dispatches of a step sampled for diagnostics (see graph.ts). */
@@ -222,7 +224,7 @@ export class Trainer {
     // Set by the chunks' readbacks (callbacks, hence the casts that keep TypeScript from narrowing them to null).
     let failure = null as Error | null;
     // The first chunk that found a value not finite: where it stopped, and where the chunk began.
-    let diverged = null as (Divergence & { run: EpochRun; s0: number; stepBase: number }) | null;
+    let diverged = null as (Divergence & { run: EpochRun; s0: number; stepBase: number; slot: number }) | null;
     let budget = options.maxSteps ?? Infinity;
     const segmentStart = now();
     const touched = new Set<EpochRun>();
@@ -232,7 +234,8 @@ export class Trainer {
       const run = (this.cursor ??= this.beginEpoch());
       if (!touched.has(run)) {
         touched.add(run);
-        run.segmentStart = segmentStart;
+        // An epoch begun in this call is timed from its first chunk; one resumed part-way, from the call's start.
+        run.segmentStart = run.submitted === 0 ? now() : segmentStart;
       }
       const s0 = run.submitted;
       const stepBase = this.step;
@@ -242,8 +245,10 @@ export class Trainer {
       const samples = steps.filter((s) => s.sample).map((s) => s.t);
       this.graph.stepSlots.write(steps.map(({ t, sample }, i) => ({ ...this.stepValues(s0 + i, t), diagSlot: sample ? samples.indexOf(t) : 0 })));
       const encoder = device.createCommandEncoder({ label: `epoch ${run.epoch} steps ${s0}..${s0 + count - 1}` });
+      // The state before this chunk, kept in this chunk's slot (see GraphBuffers.kept).
+      const slot = this.chunks++ % 2;
+      this.keep(encoder, slot, 'to');
       const pass = encoder.beginComputePass();
-      encode(pass, this.graph.keep);
       steps.forEach(({ sample }, i) => encode(pass, sample ? sampled!.step : this.graph.step, this.graph.stepSlots.offset(i)));
       pass.end();
       const staging = this.staging.pop();
@@ -282,7 +287,7 @@ export class Trainer {
               const t = stepBase + at + 1;
               const value = health.value && locate(this.model.layout, health.value.index, health.value.kind);
               const loss = at < count ? losses[at] : null;
-              diverged = { run, s0, stepBase, epoch: run.epoch, stepInEpoch: s0 + at + 1, step: t, loss, lr: lrAt(this.recipe, t), value, keptStep: stepBase };
+              diverged = { run, s0, stepBase, slot, epoch: run.epoch, stepInEpoch: s0 + at + 1, step: t, loss, lr: lrAt(this.recipe, t), value, keptStep: stepBase };
               failure ??= divergenceError(diverged);
               return;
             }
@@ -319,7 +324,7 @@ export class Trainer {
     await Promise.all(inFlight);
     if (diverged) {
       if (sampled && !diverged.value) failure = divergenceError(diverged, await this.measureDiverged(sampled, diverged.run, diverged));
-      this.goBack(diverged.run, diverged.s0, diverged.stepBase);
+      this.goBack(diverged.run, diverged.s0, diverged.stepBase, diverged.slot);
     }
     if (this.cursor) this.cursor.seconds += now() - this.cursor.segmentStart;
     if (failure) throw failure;
@@ -369,18 +374,16 @@ export class Trainer {
   }
 
   /**
-   * After a failing chunk: the parameters and optimizer state kept before it (keep.wgsl) put back, and the
+   * After a failing chunk: the parameters and optimizer state kept before it (in `slot`) put back, and the
    * counters, the epoch being trained and the shuffle set as they were when that chunk began (step
    * `stepBase`, `s0` steps into `run`'s epoch). Without value checks nothing was kept: only the counters go
    * back, and the weights stay as the GPU left them (it stopped updating at the failing loss).
    */
-  private goBack(run: EpochRun, s0: number, stepBase: number): void {
+  private goBack(run: EpochRun, s0: number, stepBase: number, slot: number): void {
     const { buffers } = this.graph;
-    if (buffers.kept.length > 0) {
-      const encoder = this.ctx.device.createCommandEncoder({ label: 'back to the state before the failing chunk' });
-      [buffers.params, ...buffers.state].forEach((live, i) => encoder.copyBufferToBuffer(buffers.kept[i], 0, live, 0, live.size));
-      this.ctx.device.queue.submit([encoder.finish()]);
-    }
+    const encoder = this.ctx.device.createCommandEncoder({ label: 'back to the state before the failing chunk' });
+    this.keep(encoder, slot, 'from');
+    this.ctx.device.queue.submit([encoder.finish()]);
     this.ctx.write(buffers.health, healthyWords());
     this.brokeAt = undefined;
     this.step = stepBase;
@@ -397,6 +400,16 @@ export class Trainer {
     run.submitted = run.done = s0;
     this.cursor = run;
     this.ctx.write(this.train.perm, permutation(this.train.count, this.shuffle));
+  }
+
+  /** Copies the parameters and the optimizer state to or from kept slot `slot` (nothing without value checks). */
+  private keep(encoder: GPUCommandEncoder, slot: number, direction: 'to' | 'from'): void {
+    const { buffers } = this.graph;
+    const kept = buffers.kept[slot];
+    if (!kept) return;
+    [buffers.params, ...buffers.state].forEach((live, i) =>
+      direction === 'to' ? encoder.copyBufferToBuffer(live, 0, kept[i], 0, live.size) : encoder.copyBufferToBuffer(kept[i], 0, live, 0, live.size),
+    );
   }
 
   /** The permutation an epoch draws from the shuffle's state `state`. */

@@ -38,6 +38,9 @@ export const FIELD_LABELS: Record<Field, string> = {
 
 export const isRecipeName = (name: string): name is RecipeName => Object.hasOwn(RECIPES, name);
 
+/** The presets' names as a sentence lists them: "quick, mlp, deep or lesson-deep". */
+export const PRESET_NAMES = Object.keys(RECIPES).join(', ').replace(/, ([^,]*)$/, ' or $1');
+
 /** The preset's settings, as text. */
 export function presetValues(name: RecipeName): Record<Field, string> {
   const r: Recipe = RECIPES[name];

@@ -9,7 +9,7 @@
  * default stands in for it.
  */
 import { MAX_LR } from '../../train/recipe.ts';
-import { FIELDS, FIELD_LABELS, FieldError, draftToRecipe, isRecipeName, presetValues, quote, type Draft, type Field } from './config.ts';
+import { FIELDS, FIELD_LABELS, FieldError, PRESET_NAMES, draftToRecipe, isRecipeName, presetValues, quote, type Draft, type Field } from './config.ts';
 import type { LrChange } from '../../train/recipe.ts';
 
 const EVAL_KEY = 'eval';
@@ -78,7 +78,7 @@ export function hashToDraft(hash: string, fallback: Draft): HashReading | null {
 
   const recipeName = entries.get('recipe');
   const preset = recipeName !== undefined && isRecipeName(recipeName) ? recipeName : null;
-  if (recipeName !== undefined && !preset) problems.push(`recipe ${quote(recipeName, 24)} is not a preset (quick, mlp or deep)`);
+  if (recipeName !== undefined && !preset) problems.push(`recipe ${quote(recipeName, 24)} is not a preset (${PRESET_NAMES})`);
   const base = preset ? presetValues(preset) : { ...fallback.values };
   const values = { ...base };
   for (const field of FIELDS) {

@@ -18,6 +18,7 @@ export const PRESET_LABELS: Record<RecipeName, string> = {
   quick: 'Quick: 200 steps, about 10 s',
   mlp: 'The lesson: 784-256-256-10, 15 epochs',
   deep: 'Deep: 784-512×4-10, 15 epochs',
+  'lesson-deep': 'Lesson\'s deep cell: 784-512×3, 15 epochs',
 };
 
 export interface SettingsBarView {

@@ -5,7 +5,7 @@
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { DataShape, LrChange, Recipe } from '../../train/recipe.ts';
-import { FIELDS, FieldError, draftToRecipe, isRecipeName, presetDraft, quote, type Draft, type Field } from './config.ts';
+import { FIELDS, FieldError, PRESET_NAMES, draftToRecipe, isRecipeName, presetDraft, quote, type Draft, type Field } from './config.ts';
 import { draftToHash, hashToDraft } from './hash-state.ts';
 
 /** What the settings are made from: the element's attributes and the loaded dataset. */
@@ -91,7 +91,7 @@ export class SettingsController implements ReactiveController {
   private fromAttributes(): Draft {
     const recipe = this.source.preset();
     const name = isRecipeName(recipe) ? recipe : 'quick';
-    this.notice = name === recipe ? null : `recipe ${quote(recipe, 24)} is not a preset (use quick, mlp or deep); starting from quick.`;
+    this.notice = name === recipe ? null : `recipe ${quote(recipe, 24)} is not a preset (use ${PRESET_NAMES}); starting from quick.`;
     const explicit = this.source.explicit();
     const { values } = presetDraft(name);
     for (const field of FIELDS) {

@@ -175,6 +175,7 @@ export function renderEvaluation(e: Evaluation | undefined, classes: number): Te
           <mlp-confusion-matrix
           id="confusion"
           .counts=${e?.confusion ?? []}
+          .other=${e?.otherOutputs ?? []}
           classes=${classes}
           data-total=${e ? String(e.count) : nothing}
           data-correct=${e ? String(e.correct) : nothing}

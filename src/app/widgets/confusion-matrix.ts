@@ -1,7 +1,9 @@
 /**
  * <mlp-confusion-matrix>: a C x C confusion matrix as a table (rows: true label, columns: prediction) with
  * heat colouring. The diagonal (correct) is shaded by the share of its row; off-diagonal cells (mistakes) by
- * their count against the largest mistake, in a second colour, so that a few errors still show.
+ * their count against the largest mistake, in a second colour, so that a few errors still show. A model with
+ * more outputs than classes (the lesson's deep cell: 512 for 10) gets one more column, "other": the images
+ * predicted as an output that is no class.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -44,11 +46,14 @@ export class ConfusionMatrix extends LitElement {
   /** Row-major counts, classes*classes long. */
   @property({ attribute: false }) counts: number[] = [];
   @property({ type: Number }) classes = 10;
+  /** Per true label, predictions of an output past the classes; empty (no column) for a model without such outputs. */
+  @property({ attribute: false }) other: number[] = [];
 
   override render() {
     const c = this.classes;
     if (this.counts.length !== c * c) return html`<p part="empty">No evaluation yet.</p>`;
-    const maxMistake = Math.max(1, ...this.counts.filter((_, i) => i % c !== Math.floor(i / c)));
+    const other = this.other.length === c ? this.other : null;
+    const maxMistake = Math.max(1, ...this.counts.filter((_, i) => i % c !== Math.floor(i / c)), ...(other ?? []));
     const rows = Array.from({ length: c }, (_, r) => this.counts.slice(r * c, r * c + c));
     return html`
       <table part="table">
@@ -59,14 +64,16 @@ export class ConfusionMatrix extends LitElement {
           <tr>
             <th scope="col" aria-label="true label, then predicted">true \\ pred</th>
             ${rows.map((_, p) => html`<th scope="col">${p}</th>`)}
+            ${other ? html`<th scope="col" id="other-outputs" title="an output past the ${c} classes: always wrong">other</th>` : nothing}
           </tr>
         </thead>
         <tbody>
           ${rows.map((row, r) => {
-            const total = Math.max(1, row.reduce((a, b) => a + b, 0));
+            const total = Math.max(1, row.reduce((a, b) => a + b, 0) + (other?.[r] ?? 0));
             return html`<tr>
               <th scope="row">${r}</th>
               ${row.map((count, p) => this.cell(count, r === p ? count / total : count / maxMistake, r === p))}
+              ${other ? this.cell(other[r], other[r] / maxMistake, false) : nothing}
             </tr>`;
           })}
         </tbody>

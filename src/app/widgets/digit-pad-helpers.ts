@@ -29,14 +29,38 @@ export function formatPercent(p: number): string {
   return percent.format(p);
 }
 
+export interface PadBar {
+  /** What the bar stands for: a class ("7"), or "other" for every output past the classes together. */
+  label: string;
+  /** Its probability; undefined before anything was classified. */
+  p: number | undefined;
+  /** Whether it holds the prediction. */
+  best: boolean;
+}
+
+/**
+ * The pad's bars: one per class, and for a model with more outputs than classes (the lesson's deep cell: 512
+ * for 10) one more, "other", holding the probability of all the outputs past the classes, which wins when the
+ * prediction is one of them.
+ */
+export function padBars(probabilities: readonly number[] | null, classes: number): PadBar[] {
+  const best = argmax(probabilities);
+  const bars: PadBar[] = Array.from({ length: classes }, (_, digit) => ({ label: String(digit), p: probabilities?.[digit], best: digit === best }));
+  if (probabilities && probabilities.length > classes) {
+    const p = probabilities.slice(classes).reduce((a, b) => a + b, 0);
+    bars.push({ label: 'other', p, best: best >= classes });
+  }
+  return bars;
+}
+
 /**
  * What the pad classified, for its polite live region: "Prediction: 7." or "Prediction: 7. Test image 12,
  * true label 7: correct." No percentage, so the text (and what a screen reader says) changes only when the
- * verdict does, not at every stroke; the bars show the numbers.
+ * verdict does, not at every stroke; the bars show the numbers. An output past the `classes` is said as such.
  */
-export function describePrediction(probabilities: readonly number[], test?: { index: number; label: number }): string {
+export function describePrediction(probabilities: readonly number[], test?: { index: number; label: number }, classes = probabilities.length): string {
   const best = argmax(probabilities);
-  const verdict = `Prediction: ${best}.`;
+  const verdict = best < classes ? `Prediction: ${best}.` : `Prediction: output ${best}, which is no class.`;
   if (!test) return verdict;
   const outcome = test.label === best ? 'correct' : 'wrong';
   return `${verdict} Test image ${test.index}, true label ${test.label}: ${outcome}.`;

@@ -69,6 +69,10 @@ export const digitPadStyles = css`
     gap: 0.4rem;
     align-items: center;
   }
+  /* With an "other" bar (a model with more outputs than classes), every label column fits the word. */
+  #probabilities.other li {
+    grid-template-columns: 2.8em 1fr 4.2em;
+  }
   .bar {
     height: 0.75rem;
     background: color-mix(in srgb, var(--_fg) 8%, transparent);

@@ -1,8 +1,9 @@
 /**
  * <mlp-digit-pad>: draw a digit (or load a test digit by number, from the keyboard) and see what a model
- * makes of it, as ten probability bars. The model is whatever `classify` calls: the trainer's live GPU
- * model through its worker, or the offline view's CPU forward pass. Drawings become MNIST-style 28x28
- * images through DrawPadController; a test digit is shown upscaled and classified from its exact pixels.
+ * makes of it, as a probability bar per class (and "other" for a model with more outputs than classes). The
+ * model is whatever `classify` calls: the trainer's live GPU model through its worker, or the offline view's
+ * CPU forward pass. Drawings become MNIST-style 28x28 images through DrawPadController; a test digit is shown
+ * upscaled and classified from its exact pixels.
  *
  * @fires pad-prediction - PadPredictionEvent: a classification was shown (`detail`: prediction,
  *   probabilities, source 'drawing' | 'test-image', and for a test image its index and true label).
@@ -21,7 +22,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { ref } from 'lit/directives/ref.js';
 import { styleMap } from 'lit/directives/style-map.js';
 import { DrawPadController, PAD_SIZE } from './draw-pad.ts';
-import { argmax, describePrediction, formatPercent, parseTestIndex } from './digit-pad-helpers.ts';
+import { argmax, describePrediction, formatPercent, padBars, parseTestIndex } from './digit-pad-helpers.ts';
 import { digitPadStyles } from './digit-pad-styles.ts';
 import { themeStyles } from './theme.ts';
 
@@ -119,22 +120,22 @@ export class DigitPad extends LitElement {
     if (this.problem) return this.problem;
     const shown = this.shown;
     if (!shown) return this.usable ? 'Draw a digit to see what the model says.' : '';
-    return describePrediction(shown.probabilities, shown.source === 'test-image' ? { index: shown.index!, label: shown.label! } : undefined);
+    return describePrediction(shown.probabilities, shown.source === 'test-image' ? { index: shown.index!, label: shown.label! } : undefined, this.classes);
   }
 
   private renderBars() {
     const probabilities = this.shown?.probabilities ?? null;
     const best = argmax(probabilities);
+    const bars = padBars(probabilities, this.classes);
     return html`
-      <ol id="probabilities" part="probabilities" aria-label="Class probabilities" data-prediction=${best >= 0 ? String(best) : nothing}>
-        ${Array.from({ length: this.classes }, (_, digit) => {
-          const p = probabilities?.[digit];
-          return html`<li class=${digit === best ? 'best' : nothing}>
-            <span class="digit">${digit}</span>
+      <ol id="probabilities" part="probabilities" class=${bars.length > this.classes ? 'other' : nothing} aria-label="Class probabilities" data-prediction=${best >= 0 ? String(best) : nothing}>
+        ${bars.map(
+          ({ label, p, best }) => html`<li class=${best ? 'best' : nothing}>
+            <span class="digit">${label}</span>
             <span class="bar" aria-hidden="true"><span style=${styleMap({ width: `${((p ?? 0) * 100).toFixed(1)}%` })}></span></span>
             <span class="value">${p === undefined ? '–' : formatPercent(p)}</span>
-          </li>`;
-        })}
+          </li>`,
+        )}
       </ol>
     `;
   }
