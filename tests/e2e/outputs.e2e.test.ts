@@ -8,7 +8,7 @@
 import type { Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageProblems } from './browser.ts';
-import { clickButton, fillSetting, fillTinyRun, openPage, shadowAttribute, useSite, waitForShadow, waitForState } from './pages.ts';
+import { clickButton, fillSetting, fillTinyRun, openPage, screenshot, shadowAttribute, useSite, waitForShadow, waitForState } from './pages.ts';
 
 const site = useSite();
 let page: Page;
@@ -56,6 +56,12 @@ describe('a model with more outputs than classes on the page', () => {
     const bars = await page.$$eval('mlp-trainer >>> #probabilities li', (items) => items.map((li) => [li.querySelector('.digit')?.textContent, Number.parseFloat(li.querySelector('.value')?.textContent ?? '')] as const));
     expect(bars.map(([label]) => label)).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'other']);
     expect(bars.map(([, p]) => p).reduce((a, b) => a + b, 0)).toBeCloseTo(100, -1);
+    // For a person to look at: the evaluation and the pad, at the desktop size and at a phone's width.
+    for (const [width, height] of [[1280, 800], [390, 844]]) {
+      await page.setViewport({ width, height });
+      await screenshot(page, `outputs-evaluation-${width}`, { element: 'mlp-trainer >>> section[part="evaluation"]' });
+      await screenshot(page, `outputs-pad-${width}`, { element: 'mlp-trainer >>> section[part="pad"]' });
+    }
     expect(problems.all()).toEqual([]);
   });
 });
