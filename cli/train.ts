@@ -5,6 +5,8 @@
  * --diagnostics, each epoch's line is followed by a per-layer table of the engine's measurements.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createNodeContext } from '../src/gpu/node.ts';
@@ -59,7 +61,7 @@ const program = new Command()
   .option('--data <dir>', 'IDX dataset folder laid out like MNIST (train-images-idx3-ubyte[.gz], ...); default: the bundled MNIST')
   .option('--save <file>', 'write the trained weights as safetensors (PyTorch nn.Sequential state_dict layout)')
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
-  .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it, --lr changes the rate from the next step); a run stopped by a NaN or infinity writes its last good state there too')
+  .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it, --lr changes the rate from the next step); a run stopped by a NaN or infinity writes its last good state there too (else to a file in the temporary folder, whose name it prints)')
   .option('--json', 'print one JSON object per line instead of text')
   .option('--diagnostics [every]', `measure every layer every K steps (default 100 per 300,000 parameters: 100 for mlp, 400 for deep) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
@@ -158,14 +160,12 @@ async function main(): Promise<void> {
       }
     },
     onStopped: async (state) => {
+      // The state the run went back to is written where --checkpoint says, else to a file of its own in the
+      // temporary folder: a stopped run loses nothing.
       bar?.stop();
-      const lower = `--lr ${lrAt(state.recipe, state.step + 1) / 10}`;
-      if (opts.checkpoint) {
-        await writeAtomically(opts.checkpoint, checkpointToSafetensors(state));
-        console.error(`Kept the state after step ${state.step} in ${opts.checkpoint}: continue with npm run train -- --resume ${shellQuote(opts.checkpoint)} ${lower}`);
-      } else {
-        console.error(`The state after step ${state.step} was not written anywhere: run with --checkpoint FILE to keep it, and continue with --resume FILE ${lower}`);
-      }
+      const file = opts.checkpoint ?? join(tmpdir(), `webgpu-mlp-stopped-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.safetensors`);
+      await writeAtomically(file, checkpointToSafetensors(state));
+      console.error(`Kept the state after step ${state.step} in ${file}: continue with npm run train -- --resume ${shellQuote(file)} --lr ${lrAt(state.recipe, state.step + 1) / 10}`);
     },
     onRecover: (message) => {
       bar?.stop();

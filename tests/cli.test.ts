@@ -2,6 +2,7 @@
 // can make ends with exit code 1 and one `error:` line that says what was wrong and what is allowed, never a
 // stack trace; a short run prints JSON lines and saves weights PyTorch can load.
 import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -183,7 +184,11 @@ describe('training runs', () => {
     const line = expectUserError(run);
     expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step \d+: training diverged\. The run went back to its weights and optimizer state from before its first step/);
     expect(line).toContain('with a lower learning rate (now 0.001)');
-    expect(run.stderr).toContain('The state after step 0 was not written anywhere: run with --checkpoint FILE to keep it, and continue with --resume FILE --lr 0.0001');
+    // Without --checkpoint, the state the run went back to is kept in a file of its own, named.
+    const kept = /Kept the state after step 0 in (\S+webgpu-mlp-stopped-\S+\.safetensors): continue with npm run train -- --resume \S+ --lr 0\.0001/.exec(run.stderr);
+    expect(kept, run.stderr).not.toBeNull();
+    expect(parseSafetensors(new Uint8Array(readFileSync(kept![1]))).metadata).toMatchObject({ step: '0' });
+    rmSync(kept![1]);
     expect(run.stdout).not.toContain('Accuracy');
   });
 
@@ -280,7 +285,7 @@ describe('training runs', () => {
     const file = parseSafetensors(new Uint8Array(await readFile(checkpoint)));
     expect(file.metadata).toMatchObject({ epoch: '0', step: '0' });
     // Those weights overflow at any rate: the resumed run takes the new rate and stops at the same step.
-    const resumed = train(['--resume', checkpoint, '--lr', '0.0001', '--train-limit', '300']);
+    const resumed = train(['--resume', checkpoint, '--lr', '0.0001', '--train-limit', '300', '--checkpoint', checkpoint]);
     expect(expectUserError(resumed)).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged\. .*\(now 0\.0001\)/);
     expect(resumed.stdout).toContain('Learning rate 0.0001 from step 1 on');
     // A setting that differs from the checkpoint's recipe is refused, not ignored.
@@ -352,5 +357,7 @@ describe('--diagnostics', () => {
     const line = expectUserError(run);
     expect(line).toMatch(/^error: the loss became (NaN|-?Infinity) at epoch 1, step 1: training diverged\. /);
     expect(line).toContain("Measured again on that step's batch, the first value that was not finite is in layer 2's activations.");
+    const kept = /Kept the state after step 0 in (\S+\.safetensors)/.exec(run.stderr);
+    if (kept) rmSync(kept[1]);
   });
 });
