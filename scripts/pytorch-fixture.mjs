@@ -4,8 +4,9 @@
 //   safetensors.torch.save_file(model.state_dict(), path, metadata={"format": "pt"})
 //
 // for a model built as nn.Sequential(Linear(784, 256), ReLU(), Linear(256, 256), ReLU(), Linear(256, 10)).
-// PyTorch cannot be installed on the machines that run the tests, so this script follows the safetensors
-// specification instead of calling it. Standalone: plain JavaScript, no project imports, no dependencies.
+// It follows the safetensors specification instead of calling PyTorch, so it runs wherever Node does (the
+// tests also check real PyTorch, in tests/pytorch.gpu.test.ts). Standalone: plain JavaScript, no project
+// imports, no dependencies.
 //
 //   node scripts/pytorch-fixture.mjs OUT.safetensors [--seed N] [--no-metadata]
 //

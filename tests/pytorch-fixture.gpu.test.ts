@@ -1,6 +1,6 @@
 /**
  * A weights-only file in the form PyTorch writes (safetensors.torch.save_file(model.state_dict()) of the
- * lesson's 784-256-256-10 model), made by scripts/pytorch-fixture.mjs since PyTorch is not installable here:
+ * lesson's 784-256-256-10 model), made by scripts/pytorch-fixture.mjs from the specification (tests/pytorch.gpu.test.ts checks real PyTorch):
  * its layout is checked against the specification, it loads with weightsFromSafetensors, the weights go into
  * a Trainer and evaluate on the 10,000 test images, and our own writer's file of the same tensors reads back
  * to the same tensors (not the same bytes: we keep state_dict order, the serializer sorts by name).

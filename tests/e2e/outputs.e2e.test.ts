@@ -50,6 +50,9 @@ describe('a model with more outputs than classes on the page', () => {
     expect(rows.flat().reduce((a, b) => a + b, 0)).toBe(total);
     expect(rows.reduce((sum, row, r) => sum + row[r], 0)).toBe(correct);
 
+    // A misclassified digit predicted as an output past the classes says "other", as the matrix does.
+    const arrows = await page.$$eval('mlp-trainer >>> #misclassified li span', (spans) => spans.map((span) => span.textContent?.trim() ?? ''));
+    expect(arrows.every((text) => /^\d → (\d|other)$/.test(text)), arrows.join(', ')).toBe(true);
     await page.locator('mlp-trainer >>> #test-index').fill('0');
     await clickButton(page, 'load-test');
     await waitForShadow(page, '#probabilities', { attribute: 'data-prediction', timeout: 30_000 });

@@ -188,12 +188,14 @@ export function renderEvaluation(e: Evaluation | undefined, classes: number): Te
           ${e ? `(${e.misclassified.length} shown of ${integer.format(wrong)}; label → prediction)` : ''}
         </figcaption>
         <ul id="misclassified" part="misclassified" data-count=${e ? String(wrong) : nothing}>
-          ${(e?.misclassified ?? []).map(
-            (d) => html`<li>
-              <mlp-digit-view .pixels=${d.pixels} label=${`test image ${d.index}: label ${d.label}, predicted ${d.prediction}`}></mlp-digit-view>
-              <span aria-hidden="true">${d.label} → ${d.prediction}</span>
-            </li>`,
-          )}
+          ${(e?.misclassified ?? []).map((d) => {
+            // A prediction past the classes (a model with more outputs, as lesson-deep) is "other", as in the matrix.
+            const predicted = d.prediction < classes ? String(d.prediction) : 'other';
+            return html`<li>
+              <mlp-digit-view .pixels=${d.pixels} label=${`test image ${d.index}: label ${d.label}, predicted ${d.prediction < classes ? d.prediction : `output ${d.prediction}, which is no class`}`}></mlp-digit-view>
+              <span aria-hidden="true" title=${d.prediction < classes ? nothing : `output ${d.prediction}`}>${d.label} → ${predicted}</span>
+            </li>`;
+          })}
         </ul>
       </figure>
     </section>
