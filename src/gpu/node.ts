@@ -34,8 +34,37 @@ function mayHaveNativeAdapter(): boolean {
   return VULKAN_ICD_DIRS.some((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.json')));
 }
 
+/** How long Dawn's event polling sleeps between two polls while a GPU promise is pending (see pollGently). */
+export const DAWN_POLL_MS = 1;
+const POLLING_PATCHED = Symbol.for('webgpu-mlp: Dawn polling');
+
+/**
+ * While any GPU promise is pending (a mapAsync, onSubmittedWorkDone), Dawn's Node binding polls its device
+ * from a setImmediate callback that queues itself again: a busy loop that keeps one core at 100%. On a
+ * software adapter that core is taken from SwiftShader's own threads, which run the kernels: measured here,
+ * a training step took 51 ms with the loop spinning, against about 30 ms for the same kernels in Chromium.
+ * The binding looks `setImmediate` up on the global object at every poll and passes an anonymous native
+ * function, so those callbacks (and only those) are deferred by DAWN_POLL_MS with setTimeout: the loop sleeps
+ * between polls, and a readback resolves at most about a millisecond later. Everything else still gets
+ * Node's own setImmediate.
+ */
+function pollGently(): void {
+  const global = globalThis as typeof globalThis & { [POLLING_PATCHED]?: true };
+  if (global[POLLING_PATCHED]) return;
+  const immediate = global.setImmediate;
+  // The binding's poll is an anonymous native function of no parameters; a promise's resolve function (native,
+  // anonymous, one parameter), a builtin (named) or a bound function (named "bound ...") is not.
+  const isDawnPoll = (fn: unknown): boolean =>
+    typeof fn === 'function' && fn.name === '' && fn.length === 0 && /\{\s*\[native code\]\s*\}\s*$/.test(Function.prototype.toString.call(fn));
+  const patched = ((callback: (...args: unknown[]) => void, ...args: unknown[]) =>
+    isDawnPoll(callback) ? setTimeout(callback, DAWN_POLL_MS, ...args) : immediate(callback, ...args)) as unknown as typeof setImmediate;
+  global.setImmediate = Object.assign(patched, { __promisify__: immediate.__promisify__ });
+  global[POLLING_PATCHED] = true;
+}
+
 async function findAdapter(): Promise<{ gpu: GPU; adapter: GPUAdapter; fellBack: boolean }> {
   Object.assign(globalThis, globals);
+  pollGently();
   if (mayHaveNativeAdapter()) {
     const gpu = create([]);
     instances.push(gpu);
