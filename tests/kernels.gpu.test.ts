@@ -310,3 +310,26 @@ describe('evaluation vs float64 reference', () => {
   it('C=3, 250 rows in batches of 100 (last batch 50 rows)', () => check(100, 3, 250));
   it('C=10, a single partial batch', () => check(64, 10, 5));
 });
+
+describe('compile errors', () => {
+  it('name their own kernel and variant, even while other kernels compile at the same time', async () => {
+    const good = `@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n@compute @workgroup_size(1) fn main() { x[0] = 1.0; }`;
+    const broken = (name: string) => ({
+      name,
+      source: `@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n#if \${FLAG}\n@compute @workgroup_size(1) fn main() { x[0] = y; }\n#endif`,
+      defines: { FLAG: true },
+      constants: {},
+      bindings: ['read_write' as const],
+    });
+    const results = await Promise.allSettled([
+      ctx.kernel({ name: 'first-good', source: good, defines: {}, constants: {}, bindings: ['read_write'] }),
+      ctx.kernel(broken('broken-a')),
+      ctx.kernel({ name: 'second-good', source: good.replace('1.0', '2.0'), defines: {}, constants: {}, bindings: ['read_write'] }),
+      ctx.kernel(broken('broken-b')),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
+    const messages = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+    expect(messages[0]).toMatch(/^kernel broken-a \(FLAG=true\) failed to compile:\n {2}broken-a\.wgsl 3:\d+: .*y/);
+    expect(messages[1]).toMatch(/^kernel broken-b \(FLAG=true\) failed to compile:\n {2}broken-b\.wgsl 3:\d+: .*y/);
+  });
+});

@@ -146,28 +146,35 @@ export class GpuContext {
     return this.kernels.size;
   }
 
+  /**
+   * Errors name the kernel and its variant (its defines). The validation scope wraps only the calls made
+   * synchronously here: pipelines compile concurrently, and a scope held across an await would catch another
+   * kernel's errors (one compile error was seen reported under another kernel's name).
+   */
   private async compile(spec: KernelSpec, code: string): Promise<Kernel> {
+    const defines = Object.entries(spec.defines).filter(([, v]) => typeof v === 'boolean');
+    const variant = defines.length ? ` (${defines.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+    this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label: spec.name, code });
-    const info = await module.getCompilationInfo();
-    const errors = info.messages.filter((m) => m.type === 'error');
-    if (errors.length > 0) {
-      const lines = errors.map((m) => `  ${spec.name}.wgsl (variant) ${m.lineNum}:${m.linePos}: ${m.message}`);
-      throw new GpuError(`kernel ${spec.name} failed to compile:\n${lines.join('\n')}`);
-    }
     const layout = this.device.createBindGroupLayout({
       label: spec.name,
       entries: spec.bindings.flatMap((kind, binding) => (kind === null ? [] : [layoutEntry(binding, kind)])),
     });
-    this.device.pushErrorScope('validation');
-    const pipeline = await this.device.createComputePipelineAsync({
-      label: spec.name,
-      layout: this.device.createPipelineLayout({ bindGroupLayouts: [layout] }),
-      compute: { module, entryPoint: 'main', constants: spec.constants },
-    }).catch((error: unknown) => {
-      throw new GpuError(`kernel ${spec.name}: pipeline creation failed: ${(error as Error).message}`);
-    });
-    const scoped = await this.device.popErrorScope();
-    if (scoped) throw new GpuError(`kernel ${spec.name}: ${scoped.message}`);
+    const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout] });
+    const scope = this.device.popErrorScope();
+    const info = await module.getCompilationInfo();
+    const errors = info.messages.filter((m) => m.type === 'error');
+    if (errors.length > 0) {
+      const lines = errors.map((m) => `  ${spec.name}.wgsl ${m.lineNum}:${m.linePos}: ${m.message}`);
+      throw new GpuError(`kernel ${spec.name}${variant} failed to compile:\n${lines.join('\n')}`);
+    }
+    const scoped = await scope;
+    if (scoped) throw new GpuError(`kernel ${spec.name}${variant}: ${scoped.message}`);
+    const pipeline = await this.device
+      .createComputePipelineAsync({ label: spec.name, layout: pipelineLayout, compute: { module, entryPoint: 'main', constants: spec.constants } })
+      .catch((error: unknown) => {
+        throw new GpuError(`kernel ${spec.name}${variant}: pipeline creation failed: ${(error as Error).message}`);
+      });
     return { name: spec.name, pipeline, layout };
   }
 

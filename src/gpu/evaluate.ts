@@ -6,12 +6,14 @@ import source from '../shaders/evaluate.wgsl?raw';
 import type { GpuContext, KernelSpec } from './context.ts';
 import { prepare, view, type Dispatch } from './dispatch.ts';
 
+const WORKGROUP = 64;
+
 export function evaluateSpec(B: number, C: number, count: number): KernelSpec {
   return {
     name: 'evaluate',
     source,
     defines: {},
-    constants: { B, C, COUNT: count },
+    constants: { B, C, COUNT: count, WG: WORKGROUP },
     bindings: ['read', 'read', 'read_write', 'read_write', 'uniform_dynamic'],
   };
 }
@@ -27,7 +29,7 @@ export function prepareEvaluate(
     ctx,
     evaluateSpec(B, C, count),
     [view(b.logits, 0, B * C), { buffer: b.labels }, { buffer: b.predictions }, { buffer: b.confusion }, b.step],
-    [Math.ceil(B / 64), 1, 1],
+    [Math.ceil(B / WORKGROUP), 1, 1],
     'evaluate',
   );
 }

@@ -25,7 +25,7 @@ export function adamSpec(floats: number, h: AdamHyper, recordUpdate = false, che
     name: 'adam',
     source: adamSource,
     defines: { RECORD_UPDATE: recordUpdate, CHECK_VALUES: checkValues },
-    constants: { COUNT: floats / 4, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps, ONE_MINUS_BETA1: 1 - h.beta1, ONE_MINUS_BETA2: 1 - h.beta2 },
+    constants: { COUNT: floats / 4, WG: WORKGROUP, BETA1: h.beta1, BETA2: h.beta2, EPS: h.eps, ONE_MINUS_BETA1: 1 - h.beta1, ONE_MINUS_BETA2: 1 - h.beta2 },
     bindings: ['read_write', 'read', 'read_write', 'read_write', 'uniform_dynamic', 'read_write', recordUpdate ? 'read_write' : null],
   };
 }
@@ -35,7 +35,7 @@ export function sgdSpec(floats: number, recordUpdate = false, checkValues = true
     name: 'sgd',
     source: sgdSource,
     defines: { RECORD_UPDATE: recordUpdate, CHECK_VALUES: checkValues },
-    constants: { COUNT: floats / 4 },
+    constants: { COUNT: floats / 4, WG: WORKGROUP },
     bindings: ['read_write', 'read', 'read_write', 'uniform_dynamic', 'read_write', recordUpdate ? 'read_write' : null],
   };
 }

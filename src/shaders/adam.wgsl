@@ -14,9 +14,10 @@
 //           delta (RECORD_UPDATE, the variant a step sampled for diagnostics runs): (P / 4) vec4, the change
 //           this step made to each parameter (new - old as stored, 0 when nothing was updated), which
 //           stats.wgsl reduces into the update-to-data ratio. The arithmetic of p is the same in both variants.
-// Geometry: one invocation per vec4; workgroups of 64 laid out over x then y (large arenas exceed 65535 in x).
+// Geometry: one invocation per vec4; workgroups of WG laid out over x then y (large arenas exceed 65535 in x).
 
 override COUNT: u32;   // P / 4
+override WG: u32;      // workgroup size, from TypeScript (the grid is sized with the same number)
 override BETA1: f32;
 override BETA2: f32;
 override EPS: f32;
@@ -38,9 +39,9 @@ ${HEALTH}
 @group(0) @binding(6) var<storage, read_write> delta: array<vec4<f32>>;
 #endif
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = gid.x + gid.y * groups.x * WG;
   if (i >= COUNT) {
     return;
   }

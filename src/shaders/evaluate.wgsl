@@ -6,11 +6,12 @@
 //            labels: (count) u32;  predictions: (count) u32, written for each row
 //            confusion: (C * C) atomic u32 counts, rows = true label, columns = prediction (zeroed by the caller)
 //            step: this batch's base row (rows at or past COUNT are padding and ignored)
-// Geometry: one invocation per row, workgroups of 64.
+// Geometry: one invocation per row, workgroups of WG (from TypeScript, which sizes the grid with it).
 
 override B: u32;
 override C: u32;
 override COUNT: u32;
+override WG: u32;     // workgroup size, from TypeScript (the grid is sized with the same number)
 
 ${STEP}
 
@@ -20,7 +21,7 @@ ${STEP}
 @group(0) @binding(3) var<storage, read_write> confusion: array<atomic<u32>>;
 @group(0) @binding(4) var<uniform> step: Step;
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let b = gid.x;
   let row_index = step.batch_base + b;

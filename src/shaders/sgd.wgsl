@@ -6,9 +6,10 @@
 //           health: (4) u32: word 0 nonzero means nothing is updated; CHECK_VALUES reports an element whose
 //           gradient, momentum buffer or new value is not finite, as adam.wgsl does (what 1: the buffer).
 //           delta (RECORD_UPDATE, on a step sampled for diagnostics): (P / 4) vec4, new - old as stored (see adam.wgsl).
-// Geometry: one invocation per vec4; workgroups of 64 laid out over x then y.
+// Geometry: one invocation per vec4; workgroups of WG laid out over x then y.
 
 override COUNT: u32;   // P / 4
+override WG: u32;      // workgroup size, from TypeScript (the grid is sized with the same number)
 
 ${STEP}
 ${HEALTH}
@@ -22,9 +23,9 @@ ${HEALTH}
 @group(0) @binding(5) var<storage, read_write> delta: array<vec4<f32>>;
 #endif
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
-  let i = gid.x + gid.y * groups.x * 64u;
+  let i = gid.x + gid.y * groups.x * WG;
   if (i >= COUNT) {
     return;
   }
