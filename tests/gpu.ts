@@ -8,6 +8,8 @@ import { loadMnist } from '../src/data/node.ts';
 import type { Dataset } from '../src/data/idx.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
 import { encode, type Dispatch } from '../src/gpu/dispatch.ts';
+import type { Mlp } from '../src/layers/mlp.ts';
+import type { LayerParams } from '../src/reference/mlp.ts';
 
 export async function gpuContext(): Promise<GpuContext> {
   try {
@@ -39,6 +41,25 @@ export async function run(ctx: GpuContext, dispatches: Dispatch[], stepOffset = 
   ctx.device.queue.submit([encoder.finish()]);
   await ctx.device.queue.onSubmittedWorkDone();
   ctx.check();
+}
+
+/** Largest and mean |gpu - reference| over every weight and bias of `model`'s parameter arena `arena`. */
+export function weightErrors(model: Mlp, arena: Float32Array, reference: readonly LayerParams[]): { max: number; mean: number } {
+  let max = 0;
+  let sum = 0;
+  let count = 0;
+  model.layers.forEach((layer, l) => {
+    for (const [name, want] of [[layer.weightName, reference[l].weight], [layer.biasName, reference[l].bias]] as const) {
+      const v = model.layout.get(name);
+      for (let i = 0; i < v.length; i++) {
+        const err = Math.abs(arena[v.offset + i] - want[i]);
+        max = Math.max(max, err);
+        sum += err;
+        count++;
+      }
+    }
+  });
+  return { max, mean: sum / count };
 }
 
 /** Largest |got - want| and whether every element is within atol + rtol * |want|. */
