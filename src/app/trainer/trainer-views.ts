@@ -59,6 +59,9 @@ export interface StatusView {
   evaluation: Evaluation | undefined;
 }
 
+/** A message as a sentence on the page: the engine's errors start in lower case, as the CLI prints them after "error: ". */
+export const asSentence = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
 /**
  * The status strip under the settings: the progress bar, one line of progress, and any error about the run.
  * It sticks to the top of the window while the page scrolls, so a run's progress and its failures stay in view.
@@ -82,7 +85,7 @@ export function renderStatus({ state, progress, stepsTotal, batch, error, summar
         <p id="progress-text" part="progress-text" data-step=${step} aria-live="polite">${text}</p>
         <p class="hint engine-summary">${summary}</p>
       </div>
-      ${error ? html`<div id="error" class="alert" role="alert" part="error">${error}</div>` : nothing}
+      ${error ? html`<div id="error" class="alert" role="alert" part="error">${asSentence(error)}</div>` : nothing}
     </section>
   `;
 }
