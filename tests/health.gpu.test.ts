@@ -205,6 +205,20 @@ describe('a run that meets a value that is not finite', () => {
     straight.destroy();
   });
 
+  it('with checkValues off, a diverged loss goes back to the step before it, whose weights the GPU left in place', async () => {
+    const steep: Recipe = { ...recipe, layers: [784, ...new Array(8).fill(256), 10], init: 'he-normal', optimizer: 'sgd', lr: 1, momentum: 0.9 };
+    const trainer = await Trainer.create(ctx, mnist, steep, { checkValues: false });
+    const error = await failure(trainer, 40);
+    expect(error.keptStep).toBe(error.step! - 1);
+    expect(trainer.step).toBe(error.step! - 1);
+    const { trainer: straight, state: want } = await trainedFor(error.step! - 1, steep);
+    const got = await trainer.snapshot();
+    expect(got.step).toBe(want.step);
+    expect(sameBits(got.params, want.params), 'parameters').toBe(true);
+    trainer.destroy();
+    straight.destroy();
+  });
+
   it('with checkValues off the same NaN parameter trains on without a word (what the checks are for), and nothing is copied', async () => {
     const trainer = await Trainer.create(ctx, mnist, recipe, { checkValues: false });
     expect(trainer.copiesPerChunk).toBe(0);

@@ -287,7 +287,11 @@ export class Trainer {
               const t = stepBase + at + 1;
               const value = health.value && locate(this.model.layout, health.value.index, health.value.kind);
               const loss = at < count ? losses[at] : null;
-              diverged = { run, s0, stepBase, slot, epoch: run.epoch, stepInEpoch: s0 + at + 1, step: t, loss, lr: lrAt(this.recipe, t), value, keptStep: stepBase };
+              // With value checks the run goes back to the chunk's start (the state kept in its slot); without, to
+              // the step before the failing loss, whose weights the GPU left in place (it stopped updating there).
+              const kept = this.graph.buffers.kept.length > 0;
+              const back = kept ? { s0, stepBase } : { s0: s0 + at, stepBase: t - 1 };
+              diverged = { run, ...back, slot, epoch: run.epoch, stepInEpoch: s0 + at + 1, step: t, loss, lr: lrAt(this.recipe, t), value, keptStep: back.stepBase };
               failure ??= divergenceError(diverged);
               return;
             }
@@ -376,8 +380,8 @@ export class Trainer {
   /**
    * After a failing chunk: the parameters and optimizer state kept before it (in `slot`) put back, and the
    * counters, the epoch being trained and the shuffle set as they were when that chunk began (step
-   * `stepBase`, `s0` steps into `run`'s epoch). Without value checks nothing was kept: only the counters go
-   * back, and the weights stay as the GPU left them (it stopped updating at the failing loss).
+   * `stepBase`, `s0` steps into `run`'s epoch). Without value checks nothing was kept: the counters go back to
+   * the step before the failing loss, and the weights stay as the GPU left them (it stopped updating there).
    */
   private goBack(run: EpochRun, s0: number, stepBase: number, slot: number): void {
     const { buffers } = this.graph;
