@@ -13,7 +13,9 @@ import type { LayerParams } from '../src/reference/mlp.ts';
 
 export async function gpuContext(): Promise<GpuContext> {
   try {
-    return await createNodeContext({ maxStorageBufferBindingSize: 256 << 20, maxBufferSize: 256 << 20 });
+    // The untuned matmul variants: a test's figures do not depend on what a measurement picked
+    // (tests/tuner.gpu.test.ts tests the measuring itself).
+    return await createNodeContext({ maxStorageBufferBindingSize: 256 << 20, maxBufferSize: 256 << 20, tuning: { mode: 'untuned' } });
   } catch (error) {
     throw new Error(`GPU tests need a WebGPU adapter and none could be created: ${(error as Error).message}`);
   }

@@ -6,6 +6,8 @@
  * adapter cannot give it.
  */
 import { GpuContext, GpuError, type AdapterSummary } from './context.ts';
+import { defaultBrowserStore } from './tuning-idb.ts';
+import { MatmulTuner, type TunerOptions } from './tuner.ts';
 
 export interface DeviceNeeds {
   /** The largest single storage binding the run will use, in bytes. */
@@ -53,15 +55,20 @@ export async function requestDevice(adapter: GPUAdapter, needs: DeviceNeeds = {}
   return adapter.requestDevice({ requiredLimits, requiredFeatures: features });
 }
 
-/** A context on a new device from `gpu` (navigator.gpu in a page or worker). The context owns the device. */
-export async function createContext(gpu: GPU, needs: DeviceNeeds = {}): Promise<GpuContext> {
+/**
+ * A context on a new device from `gpu` (navigator.gpu in a page or worker). The context owns the device.
+ * `tuning.mode` picks how matmul variants are chosen (default 'auto': measured once per device, kept in
+ * IndexedDB where the page has it; see src/gpu/tuner.ts).
+ */
+export async function createContext(gpu: GPU, needs: DeviceNeeds = {}, tuning: TunerOptions = {}): Promise<GpuContext> {
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new GpuError('no WebGPU adapter is available');
   const device = await requestDevice(adapter, needs);
-  return new GpuContext(device, summarizeAdapter(adapter), true);
+  const store = tuning.store ?? defaultBrowserStore();
+  return new GpuContext(device, summarizeAdapter(adapter), true, new MatmulTuner({ ...tuning, ...(store ? { store } : {}) }));
 }
 
-/** A context on a device the caller owns (it is not destroyed with the context). */
-export function wrapDevice(device: GPUDevice, adapter?: AdapterSummary): GpuContext {
-  return new GpuContext(device, adapter ?? summarizeInfo(device.adapterInfo), false);
+/** A context on a device the caller owns (it is not destroyed with the context). Choices are kept in memory unless `tuning.store` is given. */
+export function wrapDevice(device: GPUDevice, adapter?: AdapterSummary, tuning: TunerOptions = {}): GpuContext {
+  return new GpuContext(device, adapter ?? summarizeInfo(device.adapterInfo), false, new MatmulTuner(tuning));
 }

@@ -6,6 +6,7 @@
  * context acquired it. Buffers are counted by purpose so a run can report what its GPU bytes are.
  */
 import { preprocess, type Defines } from './preprocess.ts';
+import { MatmulTuner } from './tuner.ts';
 
 /** What a buffer holds, for the byte accounting the benchmark reports. */
 export type BufferPurpose = 'parameters' | 'gradients' | 'optimizer' | 'activations' | 'dataset' | 'staging' | 'uniforms' | 'metrics';
@@ -62,7 +63,14 @@ export class GpuContext {
    */
   readonly quads: boolean;
 
-  constructor(device: GPUDevice, adapter: AdapterSummary, ownsDevice: boolean) {
+  /**
+   * Picks each product's matmul variant (src/gpu/tuner.ts). A context measures with no persistent cache
+   * unless its maker gives one: createContext keeps choices in IndexedDB, createNodeContext in a file.
+   */
+  matmulTuner: MatmulTuner;
+
+  constructor(device: GPUDevice, adapter: AdapterSummary, ownsDevice: boolean, tuner: MatmulTuner = new MatmulTuner()) {
+    this.matmulTuner = tuner;
     this.device = device;
     this.adapter = adapter;
     this.quads = device.features.has('subgroups') && adapter.subgroupSizes?.[0] === 4 && adapter.subgroupSizes[1] === 4;

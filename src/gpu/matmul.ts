@@ -36,13 +36,39 @@ export interface MatmulBuffers {
   step?: GPUBufferBinding;
 }
 
+/**
+ * The matmul's variants: one interface (MatmulShape and MatmulBuffers in, a Dispatch out), several ways to
+ * lay the work on the device. The engine picks one per shape by measuring them (src/gpu/tuner.ts).
+ * - 'quad': 8 x 8 outputs per invocation, loads shared within quads by subgroup swaps (CPU adapters).
+ * - 'register': 8 x 8 outputs per invocation, every load its own, no workgroup memory.
+ */
+/** Every source a variant compiles from: their hash is part of the tuning cache's key. */
+export const MATMUL_SOURCES: readonly string[] = [source];
+
+export const MATMUL_VARIANTS = ['quad', 'register'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+export function isMatmulVariant(name: string): name is MatmulVariant {
+  return (MATMUL_VARIANTS as readonly string[]).includes(name);
+}
+
+/** The variants this device can run ('quad' needs subgroups of exactly 4, see GpuContext.quads). */
+export function matmulVariants(ctx: GpuContext): MatmulVariant[] {
+  return MATMUL_VARIANTS.filter((v) => v !== 'quad' || ctx.quads);
+}
+
+/** The variant used without measuring: 'quad' where the device allows it, else 'register'. */
+export function untunedVariant(ctx: GpuContext): MatmulVariant {
+  return ctx.quads ? 'quad' : 'register';
+}
+
 /** Invocations per workgroup along x and y; each invocation computes an 8 x 8 block of C. */
 const WG_X = 8;
 const WG_Y = 8;
 const BLOCK = 8;
 
-/** `quads`: the QUAD layout (see GpuContext.quads); it needs a device with the 'subgroups' feature. */
-export function matmulSpec(s: MatmulShape, quads = false): KernelSpec {
+export function matmulSpec(s: MatmulShape, variant: MatmulVariant = 'register'): KernelSpec {
+  const quads = variant === 'quad';
   for (const [name, value] of [['M', s.M], ['N', s.N], ['K', s.K]] as const) {
     if (!Number.isInteger(value) || value < 1) throw new RangeError(`matmul ${name} must be a positive integer, got ${value}`);
   }
@@ -83,13 +109,22 @@ export function matmulSpec(s: MatmulShape, quads = false): KernelSpec {
   };
 }
 
-export function matmulGrid(s: MatmulShape): [number, number, number] {
+export function matmulGrid(s: MatmulShape, _variant: MatmulVariant = 'register'): [number, number, number] {
   return [Math.ceil(s.N / BLOCK / WG_X), Math.ceil(s.M / BLOCK / WG_Y), 1];
 }
 
-/** `quads` defaults to what the device allows (ctx.quads); tests pass false to check the other layout. */
-export function prepareMatmul(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string, quads = ctx.quads): Promise<Dispatch> {
-  if (quads && !ctx.quads) throw new Error('matmul: the quad layout needs subgroups of exactly 4 invocations, which this device does not have');
+/** One variant's dispatch of the product, with no measuring. */
+export function prepareMatmulVariant(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string, variant: MatmulVariant): Promise<Dispatch> {
+  if (variant === 'quad' && !ctx.quads) throw new Error('matmul: the quad layout needs subgroups of exactly 4 invocations, which this device does not have');
   const { a, b, c, bias, aux, perm, step } = buffers;
-  return prepare(ctx, matmulSpec(s, quads), [a, b, c, bias, aux, perm, step], matmulGrid(s), label);
+  return prepare(ctx, matmulSpec(s, variant), [a, b, c, bias, aux, perm, step], matmulGrid(s, variant), label);
+}
+
+/**
+ * The product's dispatch in the variant chosen for this shape on this device: forced, cached, measured now
+ * (with the real buffers, before any step runs), or the untuned one (see src/gpu/tuner.ts). `variant` forces one.
+ */
+export async function prepareMatmul(ctx: GpuContext, s: MatmulShape, buffers: MatmulBuffers, label: string, variant?: MatmulVariant): Promise<Dispatch> {
+  const chosen = variant ?? (await ctx.matmulTuner.choose(ctx, s, label, (v) => prepareMatmulVariant(ctx, s, buffers, label, v)));
+  return prepareMatmulVariant(ctx, s, buffers, label, chosen);
 }

@@ -10,6 +10,8 @@ import { existsSync, readdirSync } from 'node:fs';
 import { create, globals } from 'webgpu';
 import { GpuContext, GpuError } from './context.ts';
 import { requestDevice, summarizeAdapter, type DeviceNeeds } from './acquire.ts';
+import { FileStore } from './tuning-file.ts';
+import { MatmulTuner, type TunerOptions } from './tuner.ts';
 
 const SWIFTSHADER_ICDS = [
   '/usr/lib/chromium/vk_swiftshader_icd.json',
@@ -20,6 +22,11 @@ const SWIFTSHADER_ICDS = [
 export interface NodeContextOptions extends DeviceNeeds {
   /** Called once with a message when the software adapter is used because no GPU adapter was found. */
   onWarning?: (message: string) => void;
+  /**
+   * How matmul variants are chosen (src/gpu/tuner.ts). By default they are measured once per device and kept
+   * in matmul-tuning.json in the user's cache folder (see src/gpu/tuning-file.ts).
+   */
+  tuning?: TunerOptions;
 }
 
 // Dawn instances must stay referenced while their devices live.
@@ -102,5 +109,6 @@ export async function createNodeContext(options: NodeContextOptions = {}): Promi
     );
   }
   const device = await requestDevice(adapter, options);
-  return new GpuContext(device, summary, true);
+  const tuning = options.tuning ?? {};
+  return new GpuContext(device, summary, true, new MatmulTuner({ ...tuning, store: tuning.store ?? new FileStore() }));
 }
