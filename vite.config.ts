@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { copyVerbatim } from './build/copy-verbatim.ts';
@@ -23,6 +25,9 @@ export default defineConfig({
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The Node trainer keeps its matmul choices in the user's cache folder; the tests (and the CLI runs they
+    // spawn) keep theirs in a folder of this test run instead.
+    env: { WEBGPU_MLP_CACHE_DIR: join(tmpdir(), `webgpu-mlp-tests-${process.pid}`) },
     projects: [
       {
         extends: true,

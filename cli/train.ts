@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { createNodeContext } from '../src/gpu/node.ts';
+import { matmulChoices, summarizeTuning, type MatmulChoice } from '../src/gpu/tuner.ts';
 import { loadIdxDataset, loadMnist } from '../src/data/node.ts';
 import { deviceNeeds, type EpochResult } from '../src/train/trainer.ts';
 import { fitWithRecovery } from '../src/train/resilient.ts';
@@ -62,6 +63,7 @@ const program = new Command()
   .option('--save <file>', 'write the trained weights as safetensors (PyTorch nn.Sequential state_dict layout)')
   .option('--checkpoint <file>', 'write the whole training state (weights, optimizer, counters, random state) as safetensors after every epoch')
   .option('--resume <file>', 'continue a run from a checkpoint written by --checkpoint (its recipe is used; --epochs may extend it, --lr changes the rate from the next step); a run stopped by a NaN or infinity writes its last good state there too (else to a file in the temporary folder, whose name it prints)')
+  .addOption(new Option('--matmul <variant>', "how each matrix product's kernel variant is chosen: auto measures them on this device once and keeps the choices in the user's cache folder (WEBGPU_MLP_CACHE_DIR overrides it); untuned takes the built-in one; a variant's name forces it").choices(matmulChoices()).default('auto'))
   .option('--json', 'print one JSON object per line instead of text')
   .option('--diagnostics [every]', `measure every layer every K steps (default 100 per 300,000 parameters: 100 for mlp, 400 for deep) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   const epochs = new Map<number, EpochResult>();
   const recorded: RecordedEpoch[] = [];
   const { ctx, trainer } = await fitWithRecovery({
-    makeContext: () => createNodeContext({ ...deviceNeeds(dataset, runRecipe), onWarning: (w) => console.error(`warning: ${w}`) }),
+    makeContext: () => createNodeContext({ ...deviceNeeds(dataset, runRecipe), onWarning: (w) => console.error(`warning: ${w}`), tuning: { mode: opts.matmul as MatmulChoice } }),
     dataset,
     start: resumed ?? recipe,
     diagnostics,
@@ -134,6 +136,7 @@ async function main(): Promise<void> {
       log(`Model: ${runRecipe.layers.join('-')} ReLU, ${runRecipe.init} weights, ${runRecipe.optimizer} lr ${runRecipe.lr}, batch ${runRecipe.batch}, ${runRecipe.epochs} epochs, seed ${runRecipe.seed}`);
       const sampled = diagnostics ? ` (${trainer.sampledDispatchesPerStep} on a step sampled for diagnostics, every ${diagnostics.every})` : '';
       log(`Data: ${dataset.name}, ${trainer.trainCount} training and ${dataset.test.count} test images; ${trainer.stepsPerEpoch} steps per epoch, ${trainer.dispatchesPerStep} dispatches per step${sampled}, ${(ctx.bytes().total / 2 ** 20).toFixed(1)} MiB on the GPU`);
+      log(`Matmul: ${summarizeTuning(ctx.matmulTuner.report(ctx))}`);
       if (resumed) log(`Resumed from ${opts.resume} after epoch ${resumed.epoch}, step ${resumed.step}`);
       if (resumed && opts.lr !== undefined) log(`Learning rate ${opts.lr} from step ${trainer.setLearningRate(opts.lr)} on`);
     },
@@ -195,6 +198,7 @@ async function main(): Promise<void> {
       train_seconds: trainSeconds,
       adapter: { vendor: adapter.vendor, architecture: adapter.architecture, description: adapter.description, software: adapter.software },
       dispatches_per_step: trainer.dispatchesPerStep,
+      matmul: ctx.matmulTuner.report(ctx),
       gpu_bytes: ctx.bytes(),
       recipe: runRecipe,
       saved: opts.save ?? null,

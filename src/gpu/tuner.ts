@@ -7,12 +7,12 @@
  * the fastest is kept. The choices are cached in a TuningStore (IndexedDB in the page and the worker, a file in
  * the user's cache folder in Node) under a key made of the adapter's vendor, architecture and description and
  * a hash of the kernel sources, so a new driver or a changed kernel is measured again. The first use on a
- * device spends at most `budgetMs` measuring; shapes left when it is spent run the untuned variant this time
- * and are measured on a later first use. One cached choice per shape makes reruns bit-identical.
+ * device starts no new shape's measurement after `budgetMs`; shapes left then run the untuned variant this
+ * time and are measured on a later first use. One cached choice per shape makes reruns bit-identical.
  */
 import type { GpuContext } from './context.ts';
 import { encode, type Dispatch } from './dispatch.ts';
-import { MATMUL_SOURCES, matmulVariants, untunedVariant, type MatmulShape, type MatmulVariant } from './matmul.ts';
+import { MATMUL_SOURCES, MATMUL_VARIANTS, matmulVariants, untunedVariant, type MatmulShape, type MatmulVariant } from './matmul.ts';
 
 /** 'auto' measures (or reads the cache); 'untuned' takes the built-in choice; a variant's name forces it. */
 export type MatmulChoice = 'auto' | 'untuned' | MatmulVariant;
@@ -190,13 +190,15 @@ export class MatmulTuner {
     untuned: MatmulVariant,
     prepare: (variant: MatmulVariant) => Promise<Dispatch>,
   ): Promise<{ variant: MatmulVariant; source: TuningSource; ms?: TunedShape['ms'] }> {
+    // No new shape once the budget is spent (a shape's compiles take most of it on a software adapter); the
+    // shapes left wait for a later first use.
     if (this.spentMs >= this.budgetMs) return { variant: untuned, source: 'budget' };
     const started = performance.now();
     const ms: TunedShape['ms'] = {};
     try {
-      for (const variant of candidates) {
-        ms[variant] = await timeDispatch(ctx, await prepare(variant));
-      }
+      // Compiled side by side, timed one by one.
+      const dispatches = await Promise.all(candidates.map((variant) => prepare(variant)));
+      for (const [i, variant] of candidates.entries()) ms[variant] = await timeDispatch(ctx, dispatches[i]);
     } finally {
       this.spentMs += performance.now() - started;
     }
@@ -230,7 +232,11 @@ export class MatmulTuner {
   }
 }
 
-/** Milliseconds per dispatch: the best of SAMPLES submits, each repeating the dispatch to last about SAMPLE_MS. */
+/**
+ * Milliseconds per dispatch. The first submit warms the pipeline up and is not counted. A dispatch that
+ * takes longer than SAMPLE_MS is timed twice and the faster counts; a shorter one is repeated within each of SAMPLES submits
+ * to last about SAMPLE_MS, and the best submit counts.
+ */
 export async function timeDispatch(ctx: GpuContext, dispatch: Dispatch): Promise<number> {
   const run = async (repeats: number): Promise<number> => {
     const encoder = ctx.device.createCommandEncoder({ label: `tune ${dispatch.name}` });
@@ -244,9 +250,33 @@ export async function timeDispatch(ctx: GpuContext, dispatch: Dispatch): Promise
   };
   await run(1);
   const once = await run(1);
-  const repeats = Math.max(1, Math.min(MAX_REPEATS, Math.ceil(SAMPLE_MS / Math.max(once, 1e-3))));
+  ctx.check();
+  if (once >= SAMPLE_MS) return Math.min(once, await run(1));
+  const repeats = Math.min(MAX_REPEATS, Math.ceil(SAMPLE_MS / Math.max(once, 1e-3)));
   let best = once;
   for (let i = 0; i < SAMPLES; i++) best = Math.min(best, await run(repeats));
   ctx.check();
   return best;
+}
+
+/** 'auto', 'untuned' and the variants' names: what --matmul and the bench page accept. */
+export function matmulChoices(): MatmulChoice[] {
+  return ['auto', 'untuned', ...MATMUL_VARIANTS];
+}
+
+export function isMatmulChoice(value: string): value is MatmulChoice {
+  return (matmulChoices() as string[]).includes(value);
+}
+
+/** One line: how many products run which variant, and how they were chosen. */
+export function summarizeTuning(report: TuningReport): string {
+  const count = (items: string[]): string =>
+    [...items.reduce((m, v) => m.set(v, (m.get(v) ?? 0) + 1), new Map<string, number>())].map(([v, n]) => `${v} x${n}`).join(', ');
+  const entries = report.entries;
+  const variants = count(entries.map((e) => e.variant));
+  const sources = count(entries.map((e) => e.source));
+  const spent = report.spentMs > 0 ? `, ${(report.spentMs / 1000).toFixed(1)} s measuring` : '';
+  const kept = report.mode === 'auto' ? `; choices kept in ${report.store}` : '';
+  const error = report.storeError ? ` (${report.storeError})` : '';
+  return `${entries.length} products: ${variants} (${report.mode}: ${sources}${spent}${kept})${error}`;
 }
