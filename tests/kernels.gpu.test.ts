@@ -10,7 +10,9 @@
  * Exact zero gradients (with zero moments) must leave Adam's parameters bit-for-bit unchanged.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { grid1d, type GpuContext } from '../src/gpu/context.ts';
+import { checkBindings, grid1d, slot, type BindingTable, type GpuContext, type KernelSpec } from '../src/gpu/context.ts';
+import { prepare } from '../src/gpu/dispatch.ts';
+import { preprocess } from '../src/gpu/preprocess.ts';
 import { prepareEvaluate } from '../src/gpu/evaluate.ts';
 import { healthyWords } from '../src/gpu/health.ts';
 import { prepareAdam, prepareSgd } from '../src/gpu/optimizer-kernels.ts';
@@ -319,17 +321,69 @@ describe('compile errors', () => {
       source: `@group(0) @binding(0) var<storage, read_write> x: array<f32>;\n#if \${FLAG}\n@compute @workgroup_size(1) fn main() { x[0] = y; }\n#endif`,
       defines: { FLAG: true },
       constants: {},
-      bindings: ['read_write' as const],
+      bindings: { x: slot(0, 'read_write') },
     });
     const results = await Promise.allSettled([
-      ctx.kernel({ name: 'first-good', source: good, defines: {}, constants: {}, bindings: ['read_write'] }),
+      ctx.kernel({ name: 'first-good', source: good, defines: {}, constants: {}, bindings: { x: slot(0, 'read_write') } }),
       ctx.kernel(broken('broken-a')),
-      ctx.kernel({ name: 'second-good', source: good.replace('1.0', '2.0'), defines: {}, constants: {}, bindings: ['read_write'] }),
+      ctx.kernel({ name: 'second-good', source: good.replace('1.0', '2.0'), defines: {}, constants: {}, bindings: { x: slot(0, 'read_write') } }),
       ctx.kernel(broken('broken-b')),
     ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'rejected']);
     const messages = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
     expect(messages[0]).toMatch(/^kernel broken-a \(FLAG=true\) failed to compile:\n {2}broken-a\.wgsl 3:\d+: .*y/);
     expect(messages[1]).toMatch(/^kernel broken-b \(FLAG=true\) failed to compile:\n {2}broken-b\.wgsl 3:\d+: .*y/);
+  });
+});
+
+describe('binding tables', () => {
+  const source = [
+    '${STEP}',
+    '@group(0) @binding(0) var<storage, read> a: array<f32>;',
+    '#if ${OUT}',
+    '@group(0) @binding(1) var<storage, read_write> out: array<f32>;',
+    '#endif',
+    '@group(0) @binding(2) var<uniform> step: Step;',
+    '@compute @workgroup_size(1) fn main() {',
+    '#if ${OUT}',
+    '  out[0] = a[0] + f32(step.batch_base);',
+    '#endif',
+    '}',
+  ].join('\n');
+  const spec = (bindings: BindingTable, out = true): KernelSpec => ({ name: 'drift', source, defines: { OUT: out }, constants: {}, bindings });
+
+  it("are checked against the shader's declarations: names, numbers and access", () => {
+    const code = (out: boolean) => preprocess('drift', source, { OUT: out });
+    const table = { a: slot(0, 'read'), out: slot(1, 'read_write'), step: slot(2, 'uniform_dynamic') };
+    expect(checkBindings(table, code(true))).toBeNull();
+    expect(checkBindings({ ...table, out: null }, code(false))).toBeNull();
+    expect(checkBindings(table, code(false))).toBe('the table lists out (binding 1 read_write), the shader does not declare it');
+    expect(checkBindings({ ...table, out: null }, code(true))).toBe('the shader declares out (binding 1 read_write), the table does not');
+    expect(checkBindings({ ...table, a: slot(3, 'read') }, code(true))).toBe('a is binding 0 read in the shader, 3 read in the table');
+    expect(checkBindings({ ...table, a: slot(0, 'read_write') }, code(true))).toBe('a is binding 0 read in the shader, 0 read_write in the table');
+  });
+
+  it('a table that drifted from its shader fails to compile with what differs, naming the variant', async () => {
+    await expect(ctx.kernel(spec({ a: slot(0, 'read'), out: slot(2, 'read_write'), step: slot(1, 'uniform') }))).rejects.toThrow(
+      'kernel drift (OUT=true): its binding table does not match the shader: out is binding 1 read_write in the shader, 2 read_write in the table; step is binding 2 uniform in the shader, 1 uniform in the table',
+    );
+  });
+
+  it('bind groups are built by name: a missing buffer, one the variant does not bind, or an unknown name is an error', async () => {
+    const buffer = ctx.createBuffer('drift', 64, GPUBufferUsage.STORAGE, 'metrics');
+    const uniform = ctx.createBuffer('drift step', 256, GPUBufferUsage.UNIFORM, 'uniforms');
+    try {
+      const table = { a: slot(0, 'read'), out: slot(1, 'read_write'), step: slot(2, 'uniform_dynamic') };
+      const d = await prepare(ctx, spec(table), { a: buffer, out: { buffer, offset: 0, size: 16 }, step: { buffer: uniform, size: 16 } }, [1, 1, 1]);
+      expect(d.usesStep).toBe(true);
+      await expect(prepare(ctx, spec(table), { a: buffer, step: uniform }, [1, 1, 1], 'no out')).rejects.toThrow('no out: out (binding 1, read_write) has no buffer');
+      await expect(prepare(ctx, spec({ ...table, out: null }, false), { a: buffer, out: buffer, step: uniform }, [1, 1, 1], 'extra')).rejects.toThrow(
+        'extra: out is given a buffer, but this variant of drift does not bind it',
+      );
+      await expect(prepare(ctx, spec(table) as KernelSpec<string>, { a: buffer, out: buffer, step: uniform, typo: buffer }, [1, 1, 1], 'typo')).rejects.toThrow('typo: drift has no binding named typo');
+    } finally {
+      ctx.destroyBuffer(buffer);
+      ctx.destroyBuffer(uniform);
+    }
   });
 });

@@ -11,10 +11,29 @@ import { MatmulTuner } from './tuner.ts';
 /** What a buffer holds, for the byte accounting the benchmark reports. */
 export type BufferPurpose = 'parameters' | 'gradients' | 'optimizer' | 'activations' | 'dataset' | 'staging' | 'uniforms' | 'metrics';
 
-/** The kind of each binding of a kernel, by binding number; null leaves a number unused. */
-export type BindingKind = 'read' | 'read_write' | 'uniform' | 'uniform_dynamic' | null;
+/** How a kernel reads a buffer: storage read-only or read-write, a uniform, or a uniform at a dynamic offset. */
+export type BindingKind = 'read' | 'read_write' | 'uniform' | 'uniform_dynamic';
 
-export interface KernelSpec {
+/** One binding of a kernel: its number in group 0 and its kind. */
+export interface Binding {
+  binding: number;
+  kind: BindingKind;
+}
+
+/**
+ * A kernel's bindings, named as the WGSL declares them (`@group(0) @binding(2) var<storage, read_write> m`
+ * is `m: { binding: 2, kind: 'read_write' }`); null for one the variant does not declare. The one table
+ * builds the bind group layout and, by name, the bind groups, and is checked against the shader's own
+ * declarations when the kernel compiles, so the three cannot drift apart.
+ */
+export type BindingTable<Name extends string = string> = Record<Name, Binding | null>;
+
+/** A table entry, e.g. `m: slot(2, 'read_write')`. */
+export function slot(binding: number, kind: BindingKind): Binding {
+  return { binding, kind };
+}
+
+export interface KernelSpec<Name extends string = string> {
   /** Kernel name, used in errors: 'matmul', 'adam', ... */
   name: string;
   /** The .wgsl text with its placeholders. */
@@ -22,7 +41,7 @@ export interface KernelSpec {
   defines: Defines;
   /** Values of the shader's `override` constants. */
   constants: Record<string, number>;
-  bindings: BindingKind[];
+  bindings: BindingTable<Name>;
 }
 
 export interface Kernel {
@@ -139,7 +158,7 @@ export class GpuContext {
   }
 
   /** Compiles (once per distinct source and constants) and returns a kernel's pipeline and layout. */
-  kernel(spec: KernelSpec): Promise<Kernel> {
+  kernel(spec: KernelSpec<string>): Promise<Kernel> {
     const code = preprocess(spec.name, spec.source, spec.defines);
     const key = `${spec.name}\n${JSON.stringify(spec.constants)}\n${JSON.stringify(spec.bindings)}\n${code}`;
     let kernel = this.kernels.get(key);
@@ -159,14 +178,16 @@ export class GpuContext {
    * synchronously here: pipelines compile concurrently, and a scope held across an await would catch another
    * kernel's errors (one compile error was seen reported under another kernel's name).
    */
-  private async compile(spec: KernelSpec, code: string): Promise<Kernel> {
+  private async compile(spec: KernelSpec<string>, code: string): Promise<Kernel> {
     const defines = Object.entries(spec.defines).filter(([, v]) => typeof v === 'boolean');
     const variant = defines.length ? ` (${defines.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+    const drift = checkBindings(spec.bindings, code);
+    if (drift) throw new GpuError(`kernel ${spec.name}${variant}: its binding table does not match the shader: ${drift}`);
     this.device.pushErrorScope('validation');
     const module = this.device.createShaderModule({ label: spec.name, code });
     const layout = this.device.createBindGroupLayout({
       label: spec.name,
-      entries: spec.bindings.flatMap((kind, binding) => (kind === null ? [] : [layoutEntry(binding, kind)])),
+      entries: Object.values(spec.bindings).flatMap((b) => (b ? [layoutEntry(b.binding, b.kind)] : [])),
     });
     const pipelineLayout = this.device.createPipelineLayout({ bindGroupLayouts: [layout] });
     const scope = this.device.popErrorScope();
@@ -198,7 +219,34 @@ export class GpuContext {
   }
 }
 
-function layoutEntry(binding: number, kind: Exclude<BindingKind, null>): GPUBindGroupLayoutEntry {
+const DECLARATION = /@group\(\s*0\s*\)\s*@binding\(\s*(\d+)\s*\)\s*var\s*<\s*(storage|uniform)\s*(?:,\s*(read|read_write)\s*)?>\s*(\w+)/g;
+
+/**
+ * Compares a binding table with the buffers a shader's code declares in group 0: the same names, numbers
+ * and access. Returns what differs, or null.
+ */
+export function checkBindings(table: BindingTable, code: string): string | null {
+  const declared = new Map<string, string>();
+  for (const [, binding, space, access, name] of code.matchAll(DECLARATION)) {
+    declared.set(name, `${binding} ${space === 'uniform' ? 'uniform' : (access ?? 'read')}`);
+  }
+  const listed = new Map<string, string>();
+  for (const [name, b] of Object.entries(table)) {
+    if (b) listed.set(name, `${b.binding} ${b.kind === 'uniform_dynamic' ? 'uniform' : b.kind}`);
+  }
+  const problems: string[] = [];
+  for (const [name, what] of declared) {
+    const mine = listed.get(name);
+    if (!mine) problems.push(`the shader declares ${name} (binding ${what}), the table does not`);
+    else if (mine !== what) problems.push(`${name} is binding ${what} in the shader, ${mine} in the table`);
+  }
+  for (const [name, what] of listed) {
+    if (!declared.has(name)) problems.push(`the table lists ${name} (binding ${what}), the shader does not declare it`);
+  }
+  return problems.length ? problems.join('; ') : null;
+}
+
+function layoutEntry(binding: number, kind: BindingKind): GPUBindGroupLayoutEntry {
   const visibility = GPUShaderStage.COMPUTE;
   switch (kind) {
     case 'read':

@@ -13,24 +13,35 @@ export interface Dispatch {
   usesStep: boolean;
 }
 
-/** Buffer bindings by binding number (undefined for numbers the variant does not use). */
-export type Bindings = Array<GPUBufferBinding | undefined>;
+/** The buffers of a dispatch, by the names of the kernel's binding table. */
+export type Resources<Name extends string> = Partial<Record<Name, GPUBufferBinding | GPUBuffer>>;
 
-export async function prepare(
+/**
+ * Builds the dispatch: each binding the kernel's table lists gets the resource of the same name (a buffer
+ * binds whole); a listed binding without one, or a resource the variant does not bind, is an error.
+ */
+export async function prepare<Name extends string>(
   ctx: GpuContext,
-  spec: KernelSpec,
-  bindings: Bindings,
+  spec: KernelSpec<Name>,
+  resources: Resources<Name>,
   groups: [number, number, number],
   label = spec.name,
 ): Promise<Dispatch> {
-  const kernel = await ctx.kernel(spec);
   const entries: GPUBindGroupEntry[] = [];
-  spec.bindings.forEach((kind, binding) => {
-    if (kind === null) return;
-    const resource = bindings[binding];
-    if (!resource) throw new Error(`${label}: binding ${binding} (${kind}) has no buffer`);
-    entries.push({ binding, resource });
-  });
+  const table = Object.entries(spec.bindings) as Array<[Name, KernelSpec<Name>['bindings'][Name]]>;
+  for (const [name, b] of table) {
+    const resource = resources[name];
+    if (!b) {
+      if (resource) throw new Error(`${label}: ${name} is given a buffer, but this variant of ${spec.name} does not bind it`);
+      continue;
+    }
+    if (!resource) throw new Error(`${label}: ${name} (binding ${b.binding}, ${b.kind}) has no buffer`);
+    entries.push({ binding: b.binding, resource: 'buffer' in resource ? resource : { buffer: resource } });
+  }
+  for (const name of Object.keys(resources)) {
+    if (!(name in spec.bindings) && resources[name as Name]) throw new Error(`${label}: ${spec.name} has no binding named ${name}`);
+  }
+  const kernel = await ctx.kernel(spec);
   const limit = ctx.device.limits.maxComputeWorkgroupsPerDimension;
   if (groups.some((g) => g > limit)) {
     throw new Error(`${label}: grid ${groups.join('x')} exceeds this device's ${limit} workgroups per dimension`);
@@ -40,7 +51,7 @@ export async function prepare(
     kernel,
     bindGroup: ctx.device.createBindGroup({ label, layout: kernel.layout, entries }),
     groups,
-    usesStep: spec.bindings.includes('uniform_dynamic'),
+    usesStep: table.some(([, b]) => b?.kind === 'uniform_dynamic'),
   };
 }
 

@@ -3,18 +3,24 @@
  * src/reference/kernels.ts): argmax, correct count and confusion matrix of one batch of logits.
  */
 import source from '../shaders/evaluate.wgsl?raw';
-import type { GpuContext, KernelSpec } from './context.ts';
+import { slot, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, view, type Dispatch } from './dispatch.ts';
 
 const WORKGROUP = 64;
 
-export function evaluateSpec(B: number, C: number, count: number): KernelSpec {
+export function evaluateSpec(B: number, C: number, count: number): KernelSpec<'z' | 'labels' | 'predictions' | 'confusion' | 'step'> {
   return {
     name: 'evaluate',
     source,
     defines: {},
     constants: { B, C, COUNT: count, WG: WORKGROUP },
-    bindings: ['read', 'read', 'read_write', 'read_write', 'uniform_dynamic'],
+    bindings: {
+      z: slot(0, 'read'),
+      labels: slot(1, 'read'),
+      predictions: slot(2, 'read_write'),
+      confusion: slot(3, 'read_write'),
+      step: slot(4, 'uniform_dynamic'),
+    },
   };
 }
 
@@ -28,7 +34,7 @@ export function prepareEvaluate(
   return prepare(
     ctx,
     evaluateSpec(B, C, count),
-    [view(b.logits, 0, B * C), { buffer: b.labels }, { buffer: b.predictions }, { buffer: b.confusion }, b.step],
+    { z: view(b.logits, 0, B * C), labels: b.labels, predictions: b.predictions, confusion: b.confusion, step: b.step },
     [Math.ceil(B / WORKGROUP), 1, 1],
     'evaluate',
   );

@@ -4,7 +4,7 @@
  * shader header: every output converges to chains * (1, 1, 1, 1).
  */
 import source from '../shaders/fma_peak.wgsl?raw';
-import type { GpuContext, KernelSpec } from './context.ts';
+import { slot, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, type Dispatch } from './dispatch.ts';
 
 export interface FmaPeakShape {
@@ -25,7 +25,7 @@ export interface FmaPeak {
   destroy(): void;
 }
 
-export function fmaPeakSpec(s: FmaPeakShape): KernelSpec {
+export function fmaPeakSpec(s: FmaPeakShape): KernelSpec<'coeff' | 'out'> {
   if (![2, 4, 8].includes(s.chains)) throw new RangeError(`fma peak: chains must be 2, 4 or 8, got ${s.chains}`);
   for (const [name, value] of Object.entries(s)) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new RangeError(`fma peak: ${name} must be a positive integer, got ${value}`);
@@ -35,7 +35,7 @@ export function fmaPeakSpec(s: FmaPeakShape): KernelSpec {
     source,
     defines: { CHAINS_4: s.chains >= 4, CHAINS_8: s.chains === 8 },
     constants: { ITERATIONS: s.iterations, WG: s.wg ?? 64 },
-    bindings: ['read', 'read_write'],
+    bindings: { coeff: slot(0, 'read'), out: slot(1, 'read_write') },
   };
 }
 
@@ -45,7 +45,7 @@ export async function prepareFmaPeak(ctx: GpuContext, s: FmaPeakShape): Promise<
   const coeff = ctx.createStorage('fma peak coefficients', new Float32Array(FMA_PEAK_COEFF), 'metrics');
   const out = ctx.createBuffer('fma peak output', invocations * 16, GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC, 'metrics');
   try {
-    const dispatch = await prepare(ctx, fmaPeakSpec(s), [{ buffer: coeff }, { buffer: out }], [s.workgroups, 1, 1], `fma peak x${s.chains}`);
+    const dispatch = await prepare(ctx, fmaPeakSpec(s), { coeff, out }, [s.workgroups, 1, 1], `fma peak x${s.chains}`);
     return {
       dispatch,
       flops: invocations * s.iterations * s.chains * 32,

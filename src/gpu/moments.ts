@@ -3,14 +3,14 @@
  * slot of a stats buffer. The float64 oracle is a two-line loop in the test.
  */
 import source from '../shaders/moments.wgsl?raw';
-import type { GpuContext, KernelSpec } from './context.ts';
+import { slot, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, view, type Dispatch } from './dispatch.ts';
 
-export function momentsSpec(count: number, slot: number): KernelSpec {
-  return { name: 'moments', source, defines: {}, constants: { COUNT: count, SLOT: slot }, bindings: ['read', 'read_write'] };
+export function momentsSpec(count: number, statsSlot: number): KernelSpec<'x' | 'stats'> {
+  return { name: 'moments', source, defines: {}, constants: { COUNT: count, SLOT: statsSlot }, bindings: { x: slot(0, 'read'), stats: slot(1, 'read_write') } };
 }
 
 /** Statistics of `count` floats of `buffer` starting at float `offset`, written to slot `slot` of `stats`. */
 export function prepareMoments(ctx: GpuContext, buffer: GPUBuffer, offset: number, count: number, stats: GPUBuffer, slot: number, label: string): Promise<Dispatch> {
-  return prepare(ctx, momentsSpec(count, slot), [view(buffer, offset, count), { buffer: stats }], [1, 1, 1], `moments of ${label}`);
+  return prepare(ctx, momentsSpec(count, slot), { x: view(buffer, offset, count), stats }, [1, 1, 1], `moments of ${label}`);
 }

@@ -3,16 +3,23 @@
  * src/reference/kernels.ts). One workgroup: B x C is tiny next to the matmuls.
  */
 import source from '../shaders/softmax_ce.wgsl?raw';
-import type { GpuContext, KernelSpec } from './context.ts';
+import { slot, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, view, type Dispatch } from './dispatch.ts';
 
-export function softmaxCeSpec(B: number, C: number): KernelSpec {
+export function softmaxCeSpec(B: number, C: number): KernelSpec<'z' | 'labels' | 'perm' | 'loss_log' | 'step' | 'health'> {
   return {
     name: 'softmax_ce',
     source,
     defines: {},
     constants: { B, C },
-    bindings: ['read_write', 'read', 'read', 'read_write', 'uniform_dynamic', 'read_write'],
+    bindings: {
+      z: slot(0, 'read_write'),
+      labels: slot(1, 'read'),
+      perm: slot(2, 'read'),
+      loss_log: slot(3, 'read_write'),
+      step: slot(4, 'uniform_dynamic'),
+      health: slot(5, 'read_write'),
+    },
   };
 }
 
@@ -31,7 +38,7 @@ export function prepareSoftmaxCe(ctx: GpuContext, B: number, C: number, buffers:
   return prepare(
     ctx,
     softmaxCeSpec(B, C),
-    [view(buffers.logits, 0, B * C), { buffer: buffers.labels }, { buffer: buffers.perm }, { buffer: buffers.lossLog }, buffers.step, { buffer: buffers.health }],
+    { z: view(buffers.logits, 0, B * C), labels: buffers.labels, perm: buffers.perm, loss_log: buffers.lossLog, step: buffers.step, health: buffers.health },
     [1, 1, 1],
     'softmax cross-entropy',
   );

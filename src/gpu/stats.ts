@@ -3,7 +3,7 @@
  * the jobs one dispatch runs, one workgroup each, their table encoding and the words each job writes.
  */
 import source from '../shaders/stats.wgsl?raw';
-import type { GpuContext, KernelSpec } from './context.ts';
+import { slot, type GpuContext, type KernelSpec } from './context.ts';
 import { prepare, type Dispatch } from './dispatch.ts';
 
 /** Where a job's tensor is: the dispatch's `a` or `b` binding, or a view of one of the arenas. */
@@ -37,14 +37,23 @@ export function statsWorkgroup(software: boolean): number {
   return software ? 64 : 256;
 }
 
-export function statsSpec(slotWords: number, bins: number, workgroup: number): KernelSpec {
+export function statsSpec(slotWords: number, bins: number, workgroup: number): KernelSpec<'a' | 'b' | 'params' | 'delta' | 'grads' | 'jobs' | 'stats' | 'step'> {
   if (!Number.isInteger(bins) || bins < 1 || bins > workgroup) throw new RangeError(`stats: bins must be an integer from 1 to ${workgroup}, got ${bins}`);
   return {
     name: 'stats',
     source,
     defines: {},
     constants: { SLOT_WORDS: slotWords, WG: workgroup, BINS: bins },
-    bindings: ['read', 'read', 'read', 'read', 'read', 'read', 'read_write', 'uniform_dynamic'],
+    bindings: {
+      a: slot(0, 'read'),
+      b: slot(1, 'read'),
+      params: slot(2, 'read'),
+      delta: slot(3, 'read'),
+      grads: slot(4, 'read'),
+      jobs: slot(5, 'read'),
+      stats: slot(6, 'read_write'),
+      step: slot(7, 'uniform_dynamic'),
+    },
   };
 }
 
@@ -75,7 +84,7 @@ export function prepareStats(ctx: GpuContext, slotWords: number, bins: number, b
   return prepare(
     ctx,
     statsSpec(slotWords, bins, statsWorkgroup(ctx.adapter.software)),
-    [b.a, b.b, { buffer: b.params }, { buffer: b.delta }, { buffer: b.grads }, b.jobs, { buffer: b.stats }, b.step],
+    { a: b.a, b: b.b, params: b.params, delta: b.delta, grads: b.grads, jobs: b.jobs, stats: b.stats, step: b.step },
     [jobCount, 1, 1],
     label,
   );
