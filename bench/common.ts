@@ -11,6 +11,9 @@ import { parseInitializer } from '../src/init/initializers.ts';
 import { deriveSeed, Rng } from '../src/init/rng.ts';
 import { Mlp } from '../src/layers/mlp.ts';
 import { RECIPES, type Recipe, type RecipeName } from '../src/train/recipe.ts';
+import type { MatmulChoice, TuningReport } from '../src/gpu/tuner.ts';
+import type { AdapterReport } from './adapter.ts';
+import type { Engine, PageOptions } from './options.ts';
 
 export interface TrainBenchOptions {
   recipe: RecipeName;
@@ -22,6 +25,8 @@ export interface TrainBenchOptions {
   trainLimit?: number;
   /** Untimed steps first (pipeline compilation, first-use costs); the timed run then starts from the initial weights. */
   warmupSteps?: number;
+  /** How our engine picks each product's matmul variant (createContext's tuning mode; default 'auto'). TF.js ignores it. */
+  matmul?: MatmulChoice;
 }
 
 export interface TrainBenchResult {
@@ -49,7 +54,28 @@ export interface TrainBenchResult {
   readbacksPerEpoch: number;
   /** The first weights equal the shared CPU initialization (checked by reading them back before training). */
   initialWeightsChecked: boolean;
+  /** Our engine: the matmul variant chosen for each product, and how (src/gpu/tuner.ts). */
+  matmul?: TuningReport;
   extra: Record<string, unknown>;
+}
+
+/** What the bench page offers to copy after a run (and what `npm run bench` reads from it). */
+export interface BenchReport {
+  /** Which page made it, and its format's version. */
+  report: 'webgpu-mlp bench page';
+  version: 1;
+  date: string;
+  userAgent: string;
+  crossOriginIsolated: boolean;
+  /** The adapter, or why the page got none. */
+  adapter: AdapterReport | { error: string };
+  options: PageOptions;
+  /** Each engine that finished; ours carries its matmul choices (`matmul`). */
+  results: Partial<Record<Engine, TrainBenchResult>>;
+  /** Each engine that failed, with the page's message and stack. */
+  errors: Partial<Record<Engine, string>>;
+  /** Wall seconds of the whole run, every engine's loading and building included. */
+  seconds: number;
 }
 
 export interface PageProgress {
@@ -117,7 +143,7 @@ export const mapCounter = (() => {
 })();
 
 /** What a run measured; finishResult adds the plan and the derived rates. */
-export type Measured = Pick<TrainBenchResult, 'engine' | 'backend' | 'seconds' | 'loss' | 'testAccuracy' | 'testCount' | 'readbacks' | 'initialWeightsChecked' | 'extra'>;
+export type Measured = Pick<TrainBenchResult, 'engine' | 'backend' | 'seconds' | 'loss' | 'testAccuracy' | 'testCount' | 'readbacks' | 'initialWeightsChecked' | 'matmul' | 'extra'>;
 
 export function finishResult(plan: RunPlan, name: RecipeName, m: Measured): TrainBenchResult {
   const perStep = m.seconds / plan.steps;

@@ -1,9 +1,10 @@
 /**
  * Matmul micro-benchmarks in the page: for each product a training step of the mlp and deep recipes runs
  * (forward NT with bias and ReLU, weight gradient TN with the bias gradient, input gradient NN with the
- * ReLU mask) and a plain 1024^3 product, GFLOP/s of our kernel (prepareMatmul, f32 inputs), of
- * TensorFlow.js's tf.matMul on its WebGPU backend (the same transposes, no epilogue), and the adapter's
- * arithmetic peak from the FMA probe. Every figure is wall time over many repetitions with one final wait.
+ * ReLU mask) and a plain 1024^3 product, GFLOP/s of each variant of our kernel this device runs
+ * (prepareMatmulVariant, f32 inputs; 'ours' is the fastest, what the tuner would pick), of TensorFlow.js's
+ * tf.matMul on its WebGPU backend (the same transposes, no epilogue), and the adapter's arithmetic peak from
+ * the FMA probe. Every figure is wall time over many repetitions with one final wait.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { createContext } from '../src/gpu/acquire.ts';
@@ -11,7 +12,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { encode, view, type Dispatch } from '../src/gpu/dispatch.ts';
 import { fmaPeakExpected, prepareFmaPeak } from '../src/gpu/fma-peak.ts';
 import { readFloats } from '../src/gpu/readback.ts';
-import { prepareMatmul, type MatmulShape } from '../src/gpu/matmul.ts';
+import { matmulVariants, prepareMatmulVariant, type MatmulShape, type MatmulVariant } from '../src/gpu/matmul.ts';
 import { preprocess } from '../src/gpu/preprocess.ts';
 import ceilingSource from './probes/matmul-ceiling.wgsl?raw';
 import { Rng } from '../src/init/rng.ts';
@@ -47,6 +48,10 @@ export interface KernelRow {
   N: number;
   K: number;
   uses: string[];
+  /** Each variant this device runs, in MATMUL_VARIANTS order. */
+  variants: Partial<Record<MatmulVariant, Timing>>;
+  /** The fastest variant, and its timing. */
+  variant: MatmulVariant;
   ours: Timing;
   tfjs: Timing | null;
   /** ours / tfjs GFLOP/s. */
@@ -147,7 +152,7 @@ function randomBuffer(ctx: GpuContext, floats: number, rng: Rng): GPUBuffer {
   return ctx.createStorage('bench operand', data, 'activations');
 }
 
-async function timeOurs(ctx: GpuContext, s: ProductShape, target: number, rng: Rng): Promise<Timing> {
+async function timeOurs(ctx: GpuContext, s: ProductShape, variant: MatmulVariant, target: number, rng: Rng): Promise<Timing> {
   const { M, N, K } = s;
   const made: GPUBuffer[] = [];
   const buffer = (floats: number): GPUBufferBinding => {
@@ -156,7 +161,7 @@ async function timeOurs(ctx: GpuContext, s: ProductShape, target: number, rng: R
     return view(b, 0, floats);
   };
   try {
-    const d = await prepareMatmul(
+    const d = await prepareMatmulVariant(
       ctx,
       s,
       {
@@ -166,7 +171,8 @@ async function timeOurs(ctx: GpuContext, s: ProductShape, target: number, rng: R
         bias: s.bias ? buffer(N) : s.biasGrad ? buffer(M) : undefined,
         aux: s.mask ? buffer(M * N) : undefined,
       },
-      `${s.label} ${s.kind}`,
+      `${s.label} ${s.kind} ${variant}`,
+      variant,
     );
     const t = await timeDispatch(ctx, d, target);
     ctx.check();
@@ -293,19 +299,24 @@ async function fmaPeak(ctx: GpuContext, target: number): Promise<KernelBenchResu
 
 export async function runKernels(opts: KernelBenchOptions, progress: PageProgress): Promise<KernelBenchResult> {
   const shapes = benchShapes(opts);
-  progress.steps = 2 * shapes.length + 1 + (opts.big ? 1 : 0);
+  const ctx = await createContext(navigator.gpu, { maxStorageBufferBindingSize: 64 << 20, maxBufferSize: 64 << 20 });
+  const variants = matmulVariants(ctx);
+  progress.steps = (variants.length + 1) * shapes.length + 1 + (opts.big ? 1 : 0);
   progress.step = 0;
   progress.phase = 'FMA peak';
-  const ctx = await createContext(navigator.gpu, { maxStorageBufferBindingSize: 64 << 20, maxBufferSize: 64 << 20 });
   const rng = new Rng(1);
   try {
     const peak = await fmaPeak(ctx, opts.seconds);
     progress.step++;
-    const ours: Timing[] = [];
+    const ours: Array<KernelRow['variants']> = [];
     for (const s of shapes) {
-      progress.phase = `ours ${s.label} ${s.M}x${s.N}x${s.K}`;
-      ours.push(await timeOurs(ctx, s, opts.seconds, rng));
-      progress.step++;
+      const timings: KernelRow['variants'] = {};
+      for (const variant of variants) {
+        progress.phase = `ours ${s.label} ${s.M}x${s.N}x${s.K} ${variant}`;
+        timings[variant] = await timeOurs(ctx, s, variant, opts.seconds, rng);
+        progress.step++;
+      }
+      ours.push(timings);
     }
     let ceiling: KernelBenchResult['ceiling'] = { skipped: 'run without the 1024^3 product' };
     if (opts.big) {
@@ -329,6 +340,8 @@ export async function runKernels(opts: KernelBenchOptions, progress: PageProgres
     }
     const rows = shapes.map((s, i): KernelRow => {
       const t = theirs[i] ?? null;
+      const variant = variants.reduce((best, v) => (ours[i][v]!.gflops > ours[i][best]!.gflops ? v : best));
+      const best = ours[i][variant]!;
       return {
         label: s.label,
         kind: s.kind,
@@ -336,10 +349,12 @@ export async function runKernels(opts: KernelBenchOptions, progress: PageProgres
         N: s.N,
         K: s.K,
         uses: s.uses,
-        ours: ours[i],
+        variants: ours[i],
+        variant,
+        ours: best,
         tfjs: t,
-        ratio: t ? ours[i].gflops / t.gflops : null,
-        ofPeak: ours[i].gflops / peak.gflops,
+        ratio: t ? best.gflops / t.gflops : null,
+        ofPeak: best.gflops / peak.gflops,
       };
     });
     return { adapter: ctx.adapter, peak, rows, tfjs: tfjsInfo, ceiling };

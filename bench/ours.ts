@@ -2,7 +2,8 @@
  * Our engine's side of the training benchmark: Trainer on a fresh device, timed over the planned steps
  * with nothing changed from how an application runs it (chunked submits, asynchronous loss readbacks), then
  * the whole test set evaluated, the GPU bytes counted and, where the adapter has timestamp queries, each
- * kernel of one step timed.
+ * kernel of one step timed. The result says which matmul variant each product got (`options.matmul`: measured
+ * on this device, the untuned one, or a forced one) and how long choosing took.
  */
 import { createContext } from '../src/gpu/acquire.ts';
 import { hasTimestamps, profileDispatches, type KernelTime } from '../src/gpu/profiler.ts';
@@ -19,17 +20,21 @@ export async function runOurs(opts: TrainBenchOptions, progress: PageProgress): 
   const plan = planRun(data, opts);
   progress.phase = 'building';
   progress.steps = plan.steps;
-  const ctx = await createContext(navigator.gpu, deviceNeeds(data, plan.recipe));
+  const ctx = await createContext(navigator.gpu, deviceNeeds(data, plan.recipe), { mode: opts.matmul ?? 'auto' });
   try {
     const images = uploadDataset(ctx, data, plan.recipe.trainLimit);
     const warmupSteps = opts.warmupSteps ?? 2;
+    // Building the first trainer chooses the matmul variants (measured on this device unless cached or forced).
+    progress.phase = opts.matmul === undefined || opts.matmul === 'auto' ? 'building, choosing matmul variants' : 'building';
     if (warmupSteps > 0) {
-      progress.phase = 'warming up';
       const warm = await Trainer.create(ctx, data, plan.recipe, { images });
+      progress.phase = 'warming up';
       await warm.run({ maxSteps: warmupSteps });
       warm.destroy();
     }
     const trainer = await Trainer.create(ctx, data, plan.recipe, { images });
+    // Every product (the step's and the evaluation's) has its variant once a trainer is built.
+    const matmul = ctx.matmulTuner.report(ctx);
     const { arena } = initialArena(plan.recipe);
     const initial = await trainer.readParameters();
     const initialWeightsChecked = initial.length === arena.length && initial.every((v, i) => v === arena[i]);
@@ -83,6 +88,7 @@ export async function runOurs(opts: TrainBenchOptions, progress: PageProgress): 
       testCount: evaluation.count,
       readbacks,
       initialWeightsChecked,
+      matmul,
       extra: {
         adapter: ctx.adapter,
         dispatchesPerStep,

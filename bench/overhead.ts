@@ -65,7 +65,7 @@ export async function runOverhead(opts: OverheadOptions, progress: PageProgress)
   const recipe = { ...plan.recipe, epochs: Math.ceil((warmupSteps + steps) / plan.stepsPerEpoch) };
   progress.phase = 'building';
   progress.steps = 2 * steps;
-  const ctx = await createContext(navigator.gpu, deviceNeeds(data, recipe));
+  const ctx = await createContext(navigator.gpu, deviceNeeds(data, recipe), { mode: opts.matmul ?? 'auto' });
   try {
     const images = uploadDataset(ctx, data, recipe.trainLimit);
     // 'plain' is the trainer without (diagnostics, or the value checks), 'sampled' the one with them.

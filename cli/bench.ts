@@ -2,12 +2,16 @@
  * `npm run bench`: the performance benchmark, in headless Chromium with WebGPU.
  *
  * Builds the site (with the bench page, bench/index.html) into a temporary folder with Vite's build() API, or
- * takes a built folder (--dist), serves it on 127.0.0.1, launches Chromium through puppeteer-core and drives
- * the page's window.bench: each engine runs in a fresh page of the same browser, on the same MNIST, recipe,
- * initial weights and batch order. Prints a table and writes results/bench-<date>.json.
+ * takes a built folder (--dist), serves it on 127.0.0.1 and launches Chromium through puppeteer-core. Training
+ * runs through the page a visitor opens: the options go into its address (bench/options.ts), the runner
+ * presses Run, and the page trains each engine in a fresh iframe of its own, on the same MNIST, recipe,
+ * initial weights and batch order, then shows the run as JSON, which the runner reads. The other modes drive
+ * one job page each (bench/index.html?job=<kind>, bench/job.ts). Prints tables (the page's figures, from
+ * bench/format.ts) and writes results/bench-<date>.json.
  *
  *   npm run bench                           our engine, TF.js WebGPU and TF.js wasm train the mlp recipe 60 steps
  *   npm run bench -- --recipe deep --epochs 1
+ *   npm run bench -- --matmul register      our engine with one matmul variant everywhere (or auto, untuned)
  *   npm run bench -- --kernels              matmul GFLOP/s per recipe shape and 1024^3, against TF.js and the FMA peak
  *   npm run bench -- --diagnostics [K]      our engine with and without diagnostics every K steps, side by side,
  *                                           on the mlp and deep recipes (or on --recipe)
@@ -23,22 +27,24 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { build } from 'vite';
-import type { Browser } from 'puppeteer-core';
-import { collectProblems, launch } from '../tests/e2e/browser.ts';
+import type { Browser, Page } from 'puppeteer-core';
+import { collectProblems, launch, type PageProblems } from '../tests/e2e/browser.ts';
 import { startStaticServer } from '../tests/e2e/server.ts';
-import { planRun, type TrainBenchOptions, type TrainBenchResult } from '../bench/common.ts';
+import type { PageInfo } from '../bench/adapter.ts';
+import { planRun, type BenchReport, type TrainBenchOptions } from '../bench/common.ts';
+import { fixed, matmulTable, runSummary, trainTable, tuningSummary } from '../bench/format.ts';
+import type { JobKind, JobStatus } from '../bench/job.ts';
 import type { KernelBenchOptions, KernelBenchResult, Timing } from '../bench/kernels.ts';
+import { ENGINES, MATMUL_CHOICES, engineList, jobOptions, toQuery, wholeNumber, type Engine, type PageOptions } from '../bench/options.ts';
 import type { OverheadOptions, OverheadResult } from '../bench/overhead.ts';
 import { referenceRun, type ReferenceResult } from '../bench/reference.ts';
 import { loadMnist } from '../src/data/node.ts';
-import type { JobKind, JobStatus, PageInfo } from '../bench/main.ts';
+import type { MatmulChoice } from '../src/gpu/tuner.ts';
 import { RECIPES, type RecipeName } from '../src/train/recipe.ts';
 import { defaultDiagnosticsEvery } from '../src/train/sampling.ts';
 import { Mlp } from '../src/layers/mlp.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ENGINES = ['ours', 'tfjs-webgpu', 'tfjs-wasm'] as const;
-type Engine = (typeof ENGINES)[number];
 
 /** The targets of issue 4, checked against what the run measured, issue 10's cost of diagnostics and issue 11's of the value checks. */
 const TARGETS = { throughputVsTfjs: 5, matmulVsTfjs: 3, ofPeak: 0.3, dispatchesPerStep: 12, withDiagnostics: 0.95, withChecks: 0.98 };
@@ -56,39 +62,45 @@ const BROWSER_ARGS = ['--enable-webgpu-developer-features'];
  * does not have, and hangs in Chromium 156 when the page is isolated (seen with COOP/COEP headers).
  */
 
-const positive = (name: string, integer: boolean) => (text: string): number => {
-  const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new InvalidArgumentError(`${name} must be a positive ${integer ? 'integer' : 'number'}, got "${text}"`);
+/** The page's own rules (bench/options.ts), as commander's argument errors. */
+const argument = <T>(parse: (text: string) => T) => (text: string): T => {
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
   }
-  return value;
 };
+const whole = (name: string, min: number) => argument((text) => wholeNumber(name, text, min));
 
-const engineList = (text: string): Engine[] => {
-  const list = text.split(',').map((t) => t.trim());
-  const bad = list.find((e) => !(ENGINES as readonly string[]).includes(e));
-  if (bad !== undefined) throw new InvalidArgumentError(`unknown engine "${bad}"; allowed: ${ENGINES.join(', ')}`);
-  return list as Engine[];
+const positive = (name: string) => (text: string): number => {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got "${text}"`);
+  return value;
 };
 
 const program = new Command()
   .name('npm run bench --')
   .description('Benchmark our WebGPU trainer against TensorFlow.js (WebGPU and wasm) in headless Chromium, or (--kernels) matmul kernels against TF.js and the FMA peak.')
   .addOption(new Option('--recipe <name>', 'recipe to train (and, with --kernels, whose shapes to time; default: all)').choices(Object.keys(RECIPES)))
-  .option('--steps <n>', 'training steps to time', positive('--steps', true), 60)
-  .option('--epochs <n>', 'time whole epochs instead of --steps', positive('--epochs', true))
-  .option('--train-limit <n>', 'train on the first n training images (default: all 60,000)', positive('--train-limit', true))
-  .option('--warmup <n>', 'untimed steps before each timed run', (t) => (t === '0' ? 0 : positive('--warmup', true)(t)), 2)
-  .addOption(new Option('--engines <list>', `engines to train, comma-separated: ${ENGINES.join(', ')}`).argParser(engineList).default([...ENGINES], ENGINES.join(',')))
+  .option('--steps <n>', 'training steps to time', whole('--steps', 1), 60)
+  .option('--epochs <n>', 'time whole epochs instead of --steps', whole('--epochs', 1))
+  .option('--train-limit <n>', 'train on the first n training images (default: all 60,000)', whole('--train-limit', 1))
+  .option('--warmup <n>', 'untimed steps before each timed run', whole('--warmup', 0), 2)
+  .addOption(new Option('--engines <list>', `engines to train, comma-separated: ${ENGINES.join(', ')}`).argParser(argument(engineList)).default([...ENGINES], ENGINES.join(',')))
+  .addOption(
+    new Option('--matmul <choice>', "our engine's matmul variants: auto (measured on the device), untuned (the built-in choice) or one variant everywhere; training, --diagnostics and --checks")
+      .choices(MATMUL_CHOICES)
+      .default('auto'),
+  )
   .option('--kernels', 'matmul micro-benchmarks instead of training')
-  .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds', false), 0.5)
+  .option('--kernel-seconds <s>', 'wall time per kernel measurement', positive('--kernel-seconds'), 0.5)
   .option('--no-big', 'with --kernels: skip the 1024x1024x1024 product')
-  .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default: the trainer's, 100 per 300,000 parameters), side by side, instead of the engines`, positive('--diagnostics', true))
+  .option('--diagnostics [every]', `our engine with and without diagnostics every K steps (default: the trainer's, 100 per 300,000 parameters), side by side, instead of the engines`, whole('--diagnostics', 1))
   .option('--checks', "our engine with and without the optimizer's value checks (NaN and infinity), side by side, on the mlp recipe (or --recipe), instead of the engines")
   .option('--no-reference', 'skip the float64 reference trainer (run in Node on short plans, see bench/reference.ts)')
   .option('--dist <dir>', 'serve this built site (npm run build) instead of building one')
   .option('--out <dir>', 'folder for the JSON results', 'results')
-  .option('--timeout <s>', 'give up on one engine after this many seconds', positive('--timeout', true), 3600)
+  .option('--timeout <s>', 'give up on one engine after this many seconds', whole('--timeout', 1), 3600)
   .showHelpAfterError('(run npm run bench -- --help for every option)')
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
 
@@ -99,6 +111,7 @@ interface Options {
   trainLimit?: number;
   warmup: number;
   engines: Engine[];
+  matmul: MatmulChoice;
   kernels?: boolean;
   kernelSeconds: number;
   diagnostics?: number | true;
@@ -134,19 +147,49 @@ async function site(dist: string | undefined): Promise<{ folder: string; cleanup
   return { folder, cleanup: () => rm(folder, { recursive: true, force: true }) };
 }
 
-/** Opens a fresh bench page, starts one job and polls it to the end; the page's own problems are reported. */
-async function runJob<T>(browser: Browser, url: string, kind: JobKind, options: TrainBenchOptions | KernelBenchOptions, timeoutS: number): Promise<T> {
+/** Prints the adapter a page reported (or why it had none). */
+function logAdapter(a: BenchReport['adapter'], crossOriginIsolated: boolean): void {
+  if ('error' in a) {
+    log(`Adapter: none (${a.error})`);
+    return;
+  }
+  const subgroups = a.subgroupSizes ? `; subgroups ${a.subgroupSizes.join('-')}` : '';
+  log(`Adapter: ${a.vendor} ${a.architecture}${a.description ? ` (${a.description})` : ''}${a.software ? ', a software adapter' : ''}; timestamp-query ${a.timestampQuery ? 'offered' : 'not offered'}${subgroups}; cross-origin isolated ${crossOriginIsolated}`);
+}
+
+/** Prints the problems a page met (console errors, page errors, failed requests), one line each. */
+function logProblems(what: string, problems: PageProblems): void {
+  for (const problem of problems.all()) status(`  ${what} page: ${problem.split('\n')[0]}`);
+}
+
+/** The adapter as a job page sees it (no device is taken). */
+async function adapterOf(browser: Browser, benchUrl: string): Promise<PageInfo> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(`${benchUrl}?job=ours`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 60_000 });
+    return await page.evaluate(() => window.bench!.info());
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Opens a fresh job page (bench/index.html?job=<kind>), starts the job and polls it to the end; the page's own
+ * problems are reported. For the modes the visitor page does not offer.
+ */
+async function runJob<T>(browser: Browser, benchUrl: string, kind: JobKind, options: TrainBenchOptions | KernelBenchOptions, timeoutS: number): Promise<T> {
   const page = await browser.newPage();
   const problems = collectProblems(page);
   const started = Date.now();
   try {
-    await page.goto(url, { waitUntil: 'load' });
+    await page.goto(`${benchUrl}?job=${kind}`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.body.dataset.ready === 'true', { timeout: 60_000 });
-    await page.evaluate((k, o) => window.bench.start(k, o), kind, options);
+    await page.evaluate((o) => window.bench!.start(o), options);
     let shown = '';
     for (;;) {
       await sleep(1000);
-      const s: JobStatus = await page.evaluate(() => window.bench.status());
+      const s: JobStatus = await page.evaluate(() => window.bench!.status());
       const line = `  ${kind}: ${s.progress.phase}${s.progress.steps ? ` ${s.progress.step}/${s.progress.steps}` : ''}`;
       if (line !== shown) status((shown = line));
       if (s.done) {
@@ -156,14 +199,58 @@ async function runJob<T>(browser: Browser, url: string, kind: JobKind, options: 
       if (Date.now() - started > timeoutS * 1000) throw new Error(`${kind} did not finish within ${timeoutS} s (last: ${line.trim()})`);
     }
   } finally {
-    for (const problem of problems.all()) status(`  ${kind} page: ${problem.split('\n')[0]}`);
+    logProblems(kind, problems);
+    await page.close();
+  }
+}
+
+/** The text of an element in <bench-page>'s shadow root, or null when it is not there. */
+async function benchText(page: Page, selector: string): Promise<string | null> {
+  const handle = await page.$(`bench-page >>> ${selector}`);
+  return handle ? handle.evaluate((el) => el.textContent ?? '') : null;
+}
+
+/**
+ * Training through the page a visitor opens: its options in the address, Run pressed, each engine's progress
+ * echoed until the page is done, then the run's JSON as the page shows it (#json, what Copy JSON copies).
+ */
+async function visitorRun(browser: Browser, benchUrl: string, options: PageOptions, timeoutS: number): Promise<BenchReport> {
+  const page = await browser.newPage();
+  const problems = collectProblems(page);
+  const state = (): Promise<string | null> => page.$eval('bench-page', (el) => el.getAttribute('state'));
+  try {
+    await page.goto(`${benchUrl}?${toQuery(options)}`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelector('bench-page')?.getAttribute('state') === 'ready', { timeout: 60_000 });
+    const unknown = await benchText(page, '#address-problems');
+    if (unknown !== null) throw new Error(`the bench page did not take the runner's options: ${unknown.replace(/\s+/g, ' ').trim()}`);
+    await page.locator('bench-page >>> #run').click();
+    await page.waitForFunction(() => document.querySelector('bench-page')?.getAttribute('state') !== 'ready', { timeout: 10_000 });
+    const started = Date.now();
+    const shown = new Map<string, string>();
+    for (;;) {
+      const done = (await state()) === 'done';
+      const lines: Array<[string, string]> = await page.$$eval('bench-page >>> #progress li', (items) =>
+        items.map((li): [string, string] => [li.getAttribute('data-engine') ?? '?', (li.querySelector('.failed, .phase')?.textContent ?? '').replace(/\s+/g, ' ').trim()]),
+      );
+      for (const [engine, text] of lines) {
+        if (shown.get(engine) !== text && text !== 'waiting') status(`  ${engine}: ${text}`);
+        shown.set(engine, text);
+      }
+      if (done) break;
+      if (Date.now() - started > timeoutS * 1000 * options.engines.length) throw new Error(`the bench page did not finish within ${timeoutS} s per engine (last: ${lines.map((l) => l.join(' ')).join('; ')})`);
+      await sleep(1000);
+    }
+    const json = await benchText(page, '#json');
+    if (json === null) throw new Error('the bench page finished without its JSON (#json)');
+    return JSON.parse(json) as BenchReport;
+  } finally {
+    logProblems('bench', problems);
     await page.close();
   }
 }
 
 // ---- formatting ----------------------------------------------------------------------------------------
 
-const fixed = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 
 function table(header: string[], rows: string[][]): string {
@@ -201,40 +288,24 @@ async function reference(job: TrainBenchOptions, opts: Options): Promise<Referen
   return referenceRun(data, job);
 }
 
-async function trainBench(browser: Browser, url: string, opts: Options): Promise<{ results: Partial<Record<Engine, TrainBenchResult>>; reference: ReferenceResult | string; errors: Record<string, string>; checks: Check[] }> {
+async function trainBench(browser: Browser, benchUrl: string, opts: Options): Promise<{ page: BenchReport; reference: ReferenceResult | string; checks: Check[] }> {
   const recipe = opts.recipe ?? 'mlp';
-  const job: TrainBenchOptions = { recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup };
-  const results: Partial<Record<Engine, TrainBenchResult>> = {};
-  const errors: Record<string, string> = {};
-  for (const engine of opts.engines) {
-    try {
-      results[engine] = await runJob<TrainBenchResult>(browser, url, engine, job, opts.timeout);
-    } catch (error) {
-      errors[engine] = error instanceof Error ? error.message : String(error);
-      status(`  ${engine} failed: ${errors[engine].split('\n')[0]}`);
-    }
-  }
-  const ref = await reference(job, opts);
+  const options: PageOptions = { engines: opts.engines, recipe, unit: opts.epochs ? 'epochs' : 'steps', count: opts.epochs ?? opts.steps, trainLimit: opts.trainLimit ?? 0, warmupSteps: opts.warmup, matmul: opts.matmul };
+  const page = await visitorRun(browser, benchUrl, options, opts.timeout);
+  const { results, errors } = page;
+  for (const [engine, message] of Object.entries(errors)) status(`  ${engine} failed: ${message.split('\n')[0]}`);
+  const ref = await reference(jobOptions(options), opts);
 
   const ours = results.ours;
   const any = Object.values(results)[0];
   if (any) {
     log('');
-    log(`Training: ${recipe} (${any.layers.join('-')} ReLU), batch ${any.batch}, Adam lr ${RECIPES[recipe].lr}, ${any.trainCount} training images (${any.stepsPerEpoch} steps per epoch)`);
-    log(`Timed: ${any.steps} steps${any.wholeEpochs ? ` = ${any.steps / any.stepsPerEpoch} epoch(s)` : ' (per-epoch figures projected)'} after ${opts.warmup} warm-up steps; accuracy on all ${any.testCount} test images`);
+    for (const line of runSummary(any, opts.warmup)) log(line);
     log('');
-    log(
-      table(
-        ['engine', 'samples/s', 's/epoch', 's/epoch (60k)', 'loss', 'test acc', 'kernels/step', 'readbacks/epoch', 'ours/this'],
-        ENGINES.filter((e) => results[e]).map((e) => {
-          const r = results[e]!;
-          const kernels = (r.extra.dispatchesPerStep ?? r.extra.kernelsPerStep) as number | null | undefined;
-          return [e, fixed(r.samplesPerSecond, 0), fixed(r.secondsPerEpoch), fixed(r.secondsPerFullEpoch, 1), fixed(r.loss, 4), fixed(r.testAccuracy * 100, 2) + '%', fixed(kernels, 0), fixed(r.readbacksPerEpoch, 1), ours ? fixed(ours.samplesPerSecond / r.samplesPerSecond) + 'x' : '-'];
-        }),
-      ),
-    );
-    for (const [engine, message] of Object.entries(errors)) log(`${engine}: failed (${message.split('\n')[0]})`);
+    const t = trainTable(results);
+    log(table(t.header, t.rows));
   }
+  for (const [engine, message] of Object.entries(errors)) log(`${engine}: failed (${message.split('\n')[0]})`);
 
   const checks: Check[] = [];
   if (ours) {
@@ -250,9 +321,15 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       adapter: { vendor: string; architecture: string; description: string };
     };
     log('');
-    log(`Our engine: ${x.dispatchesPerStep} dispatches per step, matmul layout ${x.matmulLayout}; ${ours.readbacks} buffer maps in ${ours.steps} steps (one per submitted chunk, none per step)`);
+    log(`Our engine: ${x.dispatchesPerStep} dispatches per step, the quad matmul layout ${x.matmulLayout === 'quad' ? 'available' : 'unavailable'} on this device; ${ours.readbacks} buffer maps in ${ours.steps} steps (one per submitted chunk, none per step)`);
     log(`GPU memory: ${mib(x.gpuBytes.total)} = ${Object.entries(x.gpuBytes.byPurpose).map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`);
     log(`Timestamp queries: ${x.timestampQuery}`);
+    if (ours.matmul) {
+      log('');
+      log(tuningSummary(ours.matmul));
+      const m = matmulTable(ours.matmul);
+      log(table(m.header, m.rows));
+    }
     if (x.kernelTimes) {
       log('');
       log(table(['kernel (one step, own pass each)', 'GPU ms', 'share'], x.kernelTimes.map((k) => [k.name, fixed(k.ms, 3), `${fixed((100 * k.ms) / (x.kernelMsPerStep || 1), 1)}%`])));
@@ -286,7 +363,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
       });
     }
   }
-  return { results, reference: ref, errors, checks };
+  return { page, reference: ref, checks };
 }
 
 // ---- diagnostics -------------------------------------------------------------------------------------
@@ -294,7 +371,7 @@ async function trainBench(browser: Browser, url: string, opts: Options): Promise
 async function overheadOf(browser: Browser, url: string, opts: Options, recipe: RecipeName): Promise<{ result: OverheadResult; checks: Check[] }> {
   const every = opts.diagnostics === true || opts.diagnostics === undefined ? defaultDiagnosticsEvery(RECIPES[recipe].layers) : opts.diagnostics;
   const compare = opts.checks ? 'checks' : 'diagnostics';
-  const job: OverheadOptions = { compare, recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, every };
+  const job: OverheadOptions = { compare, recipe, steps: opts.steps, epochs: opts.epochs, trainLimit: opts.trainLimit, warmupSteps: opts.warmup, matmul: opts.matmul, every };
   const r = await runJob<OverheadResult>(browser, url, 'diagnostics', job, opts.timeout);
   if (compare === 'checks') return checksTable(r);
   const perStep = (side: OverheadResult['plain']): string => fixed((1000 * side.seconds) / r.steps, 1);
@@ -382,10 +459,12 @@ async function kernelBench(browser: Browser, url: string, opts: Options): Promis
   log(`FMA peak: ${fixed(result.peak.gflops, 2)} GFLOP/s of vec4 fma, outputs checked against the float64 oracle (${chains.join(', ')})`);
   if ('error' in result.tfjs) log(`TF.js WebGPU: failed (${String(result.tfjs.error)})`);
   log('');
+  // Every variant of our matmul this device runs; 'ours' is the fastest of them.
+  const variants = Object.keys(result.rows[0]?.variants ?? {}) as Array<keyof KernelBenchResult['rows'][number]['variants']>;
   log(
     table(
-      ['product', 'M x N x K', 'used by', 'ours GFLOP/s', 'TF.js GFLOP/s', 'ours/TF.js', 'of peak', 'ours ms'],
-      result.rows.map((r) => [`${r.label} ${r.kind}`, `${r.M}x${r.N}x${r.K}`, usedBy(r.uses), g(r.ours), g(r.tfjs), r.ratio === null ? '-' : `${fixed(r.ratio)}x`, `${fixed(100 * r.ofPeak, 1)}%`, fixed(r.ours.msPerRep, 3)]),
+      ['product', 'M x N x K', 'used by', ...variants.map((v) => `${v} GFLOP/s`), 'ours (fastest)', 'TF.js GFLOP/s', 'ours/TF.js', 'of peak', 'ours ms'],
+      result.rows.map((r) => [`${r.label} ${r.kind}`, `${r.M}x${r.N}x${r.K}`, usedBy(r.uses), ...variants.map((v) => g(r.variants[v] ?? null)), r.variant, g(r.tfjs), r.ratio === null ? '-' : `${fixed(r.ratio)}x`, `${fixed(100 * r.ofPeak, 1)}%`, fixed(r.ours.msPerRep, 3)]),
     ),
   );
   if ('skipped' in result.ceiling) {
@@ -424,20 +503,17 @@ async function main(): Promise<void> {
     chromium = await launch({ args: BROWSER_ARGS });
     const browserVersion = await chromium.browser.version();
     const url = new URL('bench/index.html', server.url).href;
-    const infoPage = await chromium.browser.newPage();
-    await infoPage.goto(url, { waitUntil: 'load' });
-    const info: PageInfo = await infoPage.evaluate(() => window.bench.info());
-    await infoPage.close();
+    const { adapter, userAgent, crossOriginIsolated } = await adapterOf(chromium.browser, url);
     log(`Browser: ${browserVersion} (${chromium.executablePath}, flags ${BROWSER_ARGS.join(' ')})`);
-    log(`Adapter: ${info.vendor} ${info.architecture}${info.description ? ` (${info.description})` : ''}; timestamp-query ${info.timestampQuery ? 'offered' : 'not offered'}; cross-origin isolated ${info.crossOriginIsolated}`);
+    logAdapter(adapter, crossOriginIsolated);
 
     const date = new Date();
     const record: Record<string, unknown> = {
       date: date.toISOString(),
       mode: opts.kernels ? 'kernels' : opts.checks ? 'checks' : opts.diagnostics !== undefined ? 'diagnostics' : 'train',
       options: opts,
-      browser: { version: browserVersion, executable: chromium.executablePath, flags: BROWSER_ARGS, userAgent: info.userAgent },
-      adapter: { vendor: info.vendor, architecture: info.architecture, description: info.description, timestampQuery: info.timestampQuery },
+      browser: { version: browserVersion, executable: chromium.executablePath, flags: BROWSER_ARGS, userAgent },
+      adapter,
     };
     let checks: Check[];
     if (opts.kernels) {
@@ -450,11 +526,14 @@ async function main(): Promise<void> {
       checks = d.checks;
     } else {
       const t = await trainBench(chromium.browser, url, opts);
-      record.train = t.results;
+      // The page's JSON (what Copy JSON gives a visitor): its figures where earlier results kept them, the rest under page.
+      const { results, errors, ...page } = t.page;
+      record.page = page;
+      record.train = results;
       record.reference = t.reference;
-      record.errors = t.errors;
-      const ours = t.results.ours;
-      const peer = t.results['tfjs-webgpu'];
+      record.errors = errors;
+      const ours = results.ours;
+      const peer = results['tfjs-webgpu'];
       if (ours && peer) record.oursOverTfjsWebgpu = ours.samplesPerSecond / peer.samplesPerSecond;
       checks = t.checks;
     }

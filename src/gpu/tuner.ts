@@ -85,6 +85,10 @@ const MARGIN = 0.03;
 const SAMPLE_MS = 4;
 const SAMPLES = 3;
 const MAX_REPEATS = 256;
+/** A candidate whose warm-up run takes this many times the best candidate's time is not timed further. */
+const HOPELESS = 3;
+/** Shapes on which a variant must lose hopelessly before it is no longer tried on the device. */
+const PRUNE_AFTER = 2;
 
 export function shapeKey(s: MatmulShape): string {
   const flags = [
@@ -193,18 +197,25 @@ export class MatmulTuner {
     // No new shape once the budget is spent (a shape's compiles take most of it on a software adapter); the
     // shapes left wait for a later first use.
     if (this.spentMs >= this.budgetMs) return { variant: untuned, source: 'budget' };
+    const record = await this.loadCache(ctx);
+    const tried = candidates.filter((v) => v === untuned || !hopeless(record, v));
     const started = performance.now();
     const ms: TunedShape['ms'] = {};
     try {
-      // Compiled side by side, timed one by one.
-      const dispatches = await Promise.all(candidates.map((variant) => prepare(variant)));
-      for (const [i, variant] of candidates.entries()) ms[variant] = await timeDispatch(ctx, dispatches[i]);
+      // Compiled side by side, timed one by one, the untuned one first: a candidate whose first run takes
+      // several times the best so far is not timed further (one variant can be 30x slower on some adapters).
+      const dispatches = await Promise.all(tried.map((variant) => prepare(variant)));
+      const order = [untuned, ...tried.filter((v) => v !== untuned)];
+      let fastest = Infinity;
+      for (const variant of order) {
+        ms[variant] = await timeDispatch(ctx, dispatches[tried.indexOf(variant)], fastest * HOPELESS);
+        fastest = Math.min(fastest, ms[variant]!);
+      }
     } finally {
       this.spentMs += performance.now() - started;
     }
-    let best = candidates.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+    let best = tried.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
     if (ms[best]! > ms[untuned]! * (1 - MARGIN)) best = untuned;
-    const record = await this.loadCache(ctx);
     record[shape] = { variant: best, ms };
     if (this.store) {
       await this.store.save(this.key, record).catch((error: unknown) => {
@@ -233,11 +244,29 @@ export class MatmulTuner {
 }
 
 /**
- * Milliseconds per dispatch. The first submit warms the pipeline up and is not counted. A dispatch that
+ * Whether `variant` has lost hopelessly on this device: on at least PRUNE_AFTER of the shapes measured so far it
+ * took HOPELESS times the fastest candidate's time, and it won none. Such a variant is not compiled and timed
+ * for further shapes (on a software adapter the workgroup-memory variants take 4 to 60 times the quad
+ * layout's time, and a compile there takes most of a second); a shape it skipped has no figure for it.
+ */
+export function hopeless(record: Record<string, TunedShape>, variant: MatmulVariant): boolean {
+  let losses = 0;
+  for (const { variant: chosen, ms } of Object.values(record)) {
+    if (chosen === variant) return false;
+    const mine = ms[variant];
+    const fastest = Math.min(...Object.values(ms).filter((x): x is number => x !== undefined));
+    if (mine !== undefined && mine >= fastest * HOPELESS) losses++;
+  }
+  return losses >= PRUNE_AFTER;
+}
+
+/**
+ * Milliseconds per dispatch. The first submit warms the pipeline up and is not counted, unless it takes
+ * longer than `hopelessMs`: then that is the figure (the candidate has lost anyway). A dispatch that
  * takes longer than SAMPLE_MS is timed twice and the faster counts; a shorter one is repeated within each of SAMPLES submits
  * to last about SAMPLE_MS, and the best submit counts.
  */
-export async function timeDispatch(ctx: GpuContext, dispatch: Dispatch): Promise<number> {
+export async function timeDispatch(ctx: GpuContext, dispatch: Dispatch, hopelessMs = Infinity): Promise<number> {
   const run = async (repeats: number): Promise<number> => {
     const encoder = ctx.device.createCommandEncoder({ label: `tune ${dispatch.name}` });
     const pass = encoder.beginComputePass();
@@ -248,7 +277,8 @@ export async function timeDispatch(ctx: GpuContext, dispatch: Dispatch): Promise
     await ctx.device.queue.onSubmittedWorkDone();
     return (performance.now() - started) / repeats;
   };
-  await run(1);
+  const first = await run(1);
+  if (first > hopelessMs) return first;
   const once = await run(1);
   ctx.check();
   if (once >= SAMPLE_MS) return Math.min(once, await run(1));
