@@ -76,6 +76,8 @@ export function untunedVariant(ctx: GpuContext): MatmulVariant {
 const WG_X = 8;
 const WG_Y = 8;
 const BLOCK = 8;
+/** 'quad': quads (16 x 16 blocks of C) per workgroup of QUADS * 4 invocations. */
+const QUADS = 16;
 /**
  * 'tiled': 16 x 16 invocations (the most a device must allow), each a 4 x 4 block (the shader's four vec4
  * accumulators), so a 64 x 64 tile of C; tiles of op(A) and op(B) 16 deep along K, 2 x 16 x 64 floats = 8 KiB
@@ -136,8 +138,9 @@ export function matmulSpec(s: MatmulShape, variant: MatmulVariant = 'register'):
   };
   switch (variant) {
     case 'quad':
+      return { name: 'matmul', source, defines: { ...defines, QUAD: true }, constants: { ...sizes, QUADS }, bindings };
     case 'register':
-      return { name: 'matmul', source, defines: { ...defines, QUAD: variant === 'quad' }, constants: { ...sizes, WG_X, WG_Y }, bindings };
+      return { name: 'matmul', source, defines: { ...defines, QUAD: false }, constants: { ...sizes, WG_X, WG_Y }, bindings };
     case 'tiled':
       return { name: 'matmul_tiled', source: tiledSource, defines: { ...defines, SMALL: false }, constants: { ...sizes, ...TILED }, bindings };
     case 'small':
@@ -151,6 +154,8 @@ const MAX_GROUPS_PER_DIMENSION = 65535;
 export function matmulGrid(s: MatmulShape, variant: MatmulVariant = 'register'): [number, number, number] {
   switch (variant) {
     case 'quad':
+      // One quad per 16 x 16 block of C, QUADS consecutive blocks per workgroup (matmul.wgsl, QUAD geometry).
+      return [...grid1d(Math.ceil(s.M / 16) * Math.ceil(s.N / 16), QUADS, MAX_GROUPS_PER_DIMENSION), 1];
     case 'register':
       return [Math.ceil(s.N / BLOCK / WG_X), Math.ceil(s.M / BLOCK / WG_Y), 1];
     case 'tiled':

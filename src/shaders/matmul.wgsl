@@ -21,12 +21,20 @@
 // 16 x 16 block, 2 x 2 blocks of 8 x 8. Each loads half of its A rows (4 of 8) and half of its B columns,
 // and takes the other halves from its neighbours with quadSwapX (same rows) and quadSwapY (same columns):
 // half the loads for the same arithmetic, in the same order (1.5x on 1024^3, bit-identical results). With a
-// gathered B the four also share the permutation look-ups (quadBroadcast). Workgroups are 64 invocations = 4 x 4 quads = a 64 x 64 block, so the grid is the same. Without QUAD the
-// invocation computes its whole 8 x 8 block itself. In both, the block's rows are two groups of four, m0 and
+// gathered B the four also share the permutation look-ups (quadBroadcast). Without QUAD the invocation
+// computes its whole 8 x 8 block itself. In both, the block's rows are two groups of four, m0 and
 // m1, and its columns n0 and n1; QUAD only changes where they are and which of them are loaded.
 
+// QUAD geometry: C is cut into 16 x 16 blocks, one per quad, numbered row by row; a workgroup of 64
+// invocations takes 16 consecutive blocks, and the workgroups are laid over x then y (grid1d). A quad whose
+// block lies past C returns at once. So C is covered to the next multiple of 16 only: a 100-row batch costs
+// 112 rows of work, where 64 x 64 workgroups cost 128.
 #if ${QUAD}
 enable subgroups;
+// The quad's early return depends only on the quad's block, so the four lanes of a subgroup (exactly one
+// quad: QUAD is used only where subgroups are 4 wide) return together and the swaps after it stay uniform
+// within the subgroup; the analysis cannot see that subgroups are quads.
+diagnostic(off, subgroup_uniformity);
 #endif
 
 ${MATMUL_IO}
@@ -34,19 +42,25 @@ ${MATMUL_IO}
 override WG_X: u32 = 8u;
 override WG_Y: u32 = 8u;
 
+// Quads per workgroup, from TypeScript (which lays out the grid with the same number).
+override QUADS: u32 = 16u;
+
 #if ${QUAD}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_index) li: u32,
-        @builtin(subgroup_invocation_id) lane: u32) {
-  // Quad q of the workgroup covers rows 16 * (q / 4) .., columns 16 * (q % 4) ..; within it, lane bit 0
-  // picks the column half and bit 1 the row half. Loaded here: rows m0 and columns n0; m1 comes from the
-  // lane with the other bit 0 (same rows), n1 from the lane with the other bit 1 (same columns).
-  // No early return: every lane takes part in the swaps, and blocks past M or N load clamped and store nothing.
-  let quad = li / 4u;
+@compute @workgroup_size(QUADS * 4u)
+fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
+        @builtin(local_invocation_index) li: u32, @builtin(subgroup_invocation_id) lane: u32) {
+  // The quad's block (see QUAD geometry); within it, lane bit 0 picks the column half and bit 1 the row half.
+  // Loaded here: rows m0 and columns n0; m1 comes from the lane with the other bit 0 (same rows), n1 from the
+  // lane with the other bit 1 (same columns). Parts of a block past M or N load clamped and store nothing.
+  let block = (wg.x + wg.y * groups.x) * QUADS + li / 4u;
+  let blocks_n = (N + 15u) / 16u;
+  if (block >= blocks_n * ((M + 15u) / 16u)) {
+    return;
+  }
   let qx = lane & 1u;
   let qy = (lane >> 1u) & 1u;
-  let mb = wg.y * 64u + (quad / 4u) * 16u + qy * 8u;
-  let nb = wg.x * 64u + (quad % 4u) * 16u + qx * 8u;
+  let mb = (block / blocks_n) * 16u + qy * 8u;
+  let nb = (block % blocks_n) * 16u + qx * 8u;
   let m0 = mb + 4u * qx;
   let m1 = mb + 4u - 4u * qx;
   let n0 = nb + 4u * qy;
