@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../src/data/idx.ts';
 import type { GpuContext } from '../src/gpu/context.ts';
-import { matmulVariants, untunedVariant, type MatmulVariant } from '../src/gpu/matmul.ts';
+import { matmulVariants, prepareMatmulVariant, untunedVariant, type MatmulShape, type MatmulVariant } from '../src/gpu/matmul.ts';
+import { view } from '../src/gpu/dispatch.ts';
 import { defaultCacheDir, FileStore } from '../src/gpu/tuning-file.ts';
 import { hopeless, MatmulTuner, MemoryStore, sourceHash, summarizeTuning, tuningKey, type TunedShape, type TuningStore } from '../src/gpu/tuner.ts';
 import { RECIPES, type Recipe } from '../src/train/recipe.ts';
@@ -130,6 +131,24 @@ describe('matmul tuner', () => {
     const { report } = await build(new MatmulTuner({ mode: 'untuned' }));
     expect(new Set(report.entries.map((e) => `${e.source} ${e.variant}`))).toEqual(new Set([`untuned ${untunedVariant(ctx)}`]));
     expect(() => new MatmulTuner({ budgetMs: -1 })).toThrow(/budget must be a non-negative number of milliseconds, got -1/);
+  });
+
+  it('leaves out a candidate that fails to build on the device, and says why', async () => {
+    const s: MatmulShape = { M: 9, N: 12, K: 20 };
+    const buffers = [s.M * s.K, s.K * s.N, s.M * s.N].map((n) => ctx.createBuffer('tuner failure', n * 4, GPUBufferUsage.STORAGE, 'activations'));
+    try {
+      const failing = matmulVariants(ctx).find((v) => v !== untunedVariant(ctx))!;
+      const tuner = new MatmulTuner({ budgetMs: 60_000 });
+      const bindings = { a: view(buffers[0], 0, s.M * s.K), b: view(buffers[1], 0, s.K * s.N), c: view(buffers[2], 0, s.M * s.N) };
+      const chosen = await tuner.choose(ctx, s, 'a product', (v) => (v === failing ? Promise.reject(new Error('too big for this device')) : prepareMatmulVariant(ctx, s, bindings, 'a product', v)));
+      expect(chosen).not.toBe(failing);
+      const report = tuner.report(ctx);
+      expect(report.failures).toEqual([`${failing} on 9x12x20 NN: too big for this device`]);
+      expect(report.entries[0].ms).not.toHaveProperty(failing);
+      expect(report.entries[0].ms).toHaveProperty(untunedVariant(ctx));
+    } finally {
+      buffers.forEach((b) => ctx.destroyBuffer(b));
+    }
   });
 
   it('a store that cannot be read or written loses nothing: the run goes on and the report says why', async () => {

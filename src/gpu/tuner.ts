@@ -55,6 +55,8 @@ export interface TuningReport {
   spentMs: number;
   /** Error met reading or writing the store, if any (the choices still apply for this run). */
   storeError?: string;
+  /** Candidates that could not be built on this device, with why (they were left out). */
+  failures?: string[];
   entries: TuningEntry[];
 }
 
@@ -128,6 +130,7 @@ export class MatmulTuner {
   private readonly store: TuningStore | null;
   private spentMs = 0;
   private storeError: string | undefined;
+  private readonly failures: string[] = [];
   private cache: Promise<Record<string, TunedShape>> | null = null;
   private key = '';
   /** Measurements run one at a time, so candidates are never timed against each other. */
@@ -167,6 +170,7 @@ export class MatmulTuner {
       budgetMs: this.budgetMs,
       spentMs: Math.round(this.spentMs),
       ...(this.storeError ? { storeError: this.storeError } : {}),
+      ...(this.failures.length ? { failures: [...this.failures] } : {}),
       entries: [...this.entries.values()].map((e) => ({ ...e, ...(e.ms ? { ms: { ...e.ms } } : {}) })),
     };
   }
@@ -204,17 +208,28 @@ export class MatmulTuner {
     try {
       // Compiled side by side, timed one by one, the untuned one first: a candidate whose first run takes
       // several times the best so far is not timed further (one variant can be 30x slower on some adapters).
-      const dispatches = await Promise.all(tried.map((variant) => prepare(variant)));
-      const order = [untuned, ...tried.filter((v) => v !== untuned)];
+      // A candidate that fails to build on this device (a limit, a driver's compiler) is left out, and the
+      // report says why; only the untuned variant's failure is the run's.
+      const dispatches = await Promise.all(
+        tried.map((variant) =>
+          prepare(variant).catch((error: unknown) => {
+            if (variant === untuned) throw error;
+            this.failures.push(`${variant} on ${shape}: ${(error as Error).message}`);
+            return null;
+          }),
+        ),
+      );
+      const order = [untuned, ...tried.filter((v, i) => v !== untuned && dispatches[i])];
       let fastest = Infinity;
       for (const variant of order) {
-        ms[variant] = await timeDispatch(ctx, dispatches[tried.indexOf(variant)], fastest * HOPELESS);
-        fastest = Math.min(fastest, ms[variant]!);
+        const time = await timeDispatch(ctx, dispatches[tried.indexOf(variant)]!, fastest * HOPELESS);
+        ms[variant] = Math.round(time * 1000) / 1000;
+        fastest = Math.min(fastest, time);
       }
     } finally {
       this.spentMs += performance.now() - started;
     }
-    let best = tried.reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
+    let best = (Object.keys(ms) as MatmulVariant[]).reduce((a, b) => (ms[b]! < ms[a]! ? b : a));
     if (ms[best]! > ms[untuned]! * (1 - MARGIN)) best = untuned;
     record[shape] = { variant: best, ms };
     if (this.store) {
