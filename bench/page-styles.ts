@@ -3,10 +3,11 @@
  * properties theme this page too. Tables scroll sideways inside their box on a phone; the rest wraps.
  */
 import { css } from 'lit';
-import { themeStyles } from '../src/app/widgets/theme.ts';
+import { controlStyles, themeStyles } from '../src/app/widgets/theme.ts';
 
 export const benchStyles = [
   themeStyles,
+  controlStyles,
   css`
     :host {
       font-variant-numeric: tabular-nums;
@@ -118,25 +119,7 @@ export const benchStyles = [
       color: var(--_muted);
       font-size: 0.9em;
     }
-    button {
-      font: inherit;
-      padding: 0.4rem 1.1rem;
-      border-radius: var(--_radius);
-      border: 1px solid var(--_accent);
-      background: var(--_bg);
-      color: var(--_accent);
-      cursor: pointer;
-    }
-    button.primary {
-      background: var(--_accent);
-      color: #fff;
-    }
-    .alert {
-      padding: 0.5rem 0.75rem;
-      border-radius: var(--_radius);
-      border: 1px solid var(--_danger);
-      background: color-mix(in srgb, var(--_danger) 8%, var(--_bg));
-    }
+    /* Buttons and .alert: controlStyles (src/app/widgets/theme.ts). */
     .notice {
       margin-top: 0.6rem;
       padding: 0.5rem 0.75rem;

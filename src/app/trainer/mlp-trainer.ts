@@ -19,7 +19,7 @@ import { renderSettingsBar } from './settings-bar.ts';
 import { TrainerFiles, takeEngineError } from './files.ts';
 import { renderDataset, renderDeviceLost, renderWeights } from './tools-view.ts';
 import { trainerStyles } from './trainer-styles.ts';
-import { themeStyles } from '../widgets/theme.ts';
+import { controlStyles, themeStyles } from '../widgets/theme.ts';
 import { describeEngine, renderCharts, renderEvaluation, renderStatus } from './trainer-views.ts';
 import { renderInside } from './inside-view.ts';
 import { insideStyles } from './inside-styles.ts';
@@ -70,7 +70,7 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  */
 @customElement('mlp-trainer')
 export class MlpTrainer extends LitElement {
-  static override styles = [themeStyles, trainerStyles, insideStyles];
+  static override styles = [themeStyles, controlStyles, trainerStyles, insideStyles];
 
   /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson) or "deep". */
   @property() recipe = 'quick';

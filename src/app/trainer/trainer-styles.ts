@@ -195,24 +195,8 @@ export const trainerStyles = css`
     gap: 0.5rem;
     align-items: center;
   }
-  button {
-    font: inherit;
-    padding: 0.4rem 0.9rem;
-    border-radius: var(--_radius);
-    border: 1px solid var(--_accent);
-    background: var(--_bg);
-    color: var(--_accent);
-    cursor: pointer;
-  }
-  button.primary {
-    background: var(--_accent);
-    color: #fff;
-  }
+  /* Buttons and .alert: controlStyles (widgets/theme.ts). */
   .alert {
-    padding: 0.6rem 0.8rem;
-    border-radius: var(--_radius);
-    border: 1px solid var(--_danger);
-    background: color-mix(in srgb, var(--_danger) 8%, var(--_bg));
     white-space: pre-wrap;
   }
   #device-lost {

@@ -33,3 +33,26 @@ export const themeStyles = css`
     outline-offset: 2px;
   }
 `;
+
+/** Buttons (outlined; `.primary` filled) and the error box, for the elements and pages that have them. */
+export const controlStyles = css`
+  button {
+    font: inherit;
+    padding: 0.4rem 0.9rem;
+    border-radius: var(--_radius);
+    border: 1px solid var(--_accent);
+    background: var(--_bg);
+    color: var(--_accent);
+    cursor: pointer;
+  }
+  button.primary {
+    background: var(--_accent);
+    color: #fff;
+  }
+  .alert {
+    padding: 0.6rem 0.8rem;
+    border-radius: var(--_radius);
+    border: 1px solid var(--_danger);
+    background: color-mix(in srgb, var(--_danger) 8%, var(--_bg));
+  }
+`;
