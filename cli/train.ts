@@ -2,7 +2,8 @@
  * `npm run train`: trains a recipe on MNIST (or any IDX dataset) in Node through Dawn and prints what the
  * PyTorch lesson printed: a cost per epoch, the test accuracy and one random test digit with its prediction.
  * Options are parsed by commander; the progress bar is cli-progress (shown only on a terminal). With
- * --diagnostics, each epoch's line is followed by a per-layer table of the engine's measurements.
+ * --diagnostics, each epoch's line is followed by a per-layer table of the engine's measurements. The installed
+ * package runs it as `webgpu-mlp train` (bin/webgpu-mlp.mjs), which says so in WEBGPU_MLP_COMMAND.
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,8 +46,11 @@ const widths = (text: string): number[] => {
   }
 };
 
+/** How the user started this program, for help and for the commands it suggests. */
+const COMMAND = process.env.WEBGPU_MLP_COMMAND ?? 'npm run train --';
+
 const program = new Command()
-  .name('npm run train --')
+  .name(COMMAND)
   .description('Train a multilayer perceptron on MNIST with WebGPU (Dawn in Node). Defaults: the PyTorch lesson\'s recipe.')
   .addOption(new Option('--recipe <name>', `preset recipe: ${Object.entries(RECIPE_DESCRIPTIONS).map(([name, text]) => `${name} (${text})`).join('; ')}`).choices(Object.keys(RECIPES)).default('mlp'))
   .option('--layers <widths>', 'layer widths, input first, e.g. 784,256,256,10 (overrides the recipe)', widths)
@@ -67,7 +71,7 @@ const program = new Command()
   .option('--json', 'print one JSON object per line instead of text')
   .option('--diagnostics [every]', `measure every layer every K steps (default 100 per 300,000 parameters: 100 for mlp, 400 for deep) and print a table at each epoch's end (with --json: each epoch's "diagnostics")`, integer('--diagnostics'))
   .option('--record <file>', 'write the run as a small JSON (per-epoch loss and test accuracy, per-step losses averaged over blocks of 10, adapter, command); evaluates after every epoch')
-  .showHelpAfterError('(run npm run train -- --help for every option)')
+  .showHelpAfterError(`(run ${COMMAND} --help for every option)`)
   .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
 
 async function main(): Promise<void> {
@@ -168,7 +172,7 @@ async function main(): Promise<void> {
       bar?.stop();
       const file = opts.checkpoint ?? join(tmpdir(), `webgpu-mlp-stopped-${new Date().toISOString().replace(/[:.]/g, '-')}-${process.pid}.safetensors`);
       await writeAtomically(file, checkpointToSafetensors(state));
-      console.error(`Kept the state after step ${state.step} in ${file}: continue with npm run train -- --resume ${shellQuote(file)} --lr ${lrAt(state.recipe, state.step + 1) / 10}`);
+      console.error(`Kept the state after step ${state.step} in ${file}: continue with ${COMMAND} --resume ${shellQuote(file)} --lr ${lrAt(state.recipe, state.step + 1) / 10}`);
     },
     onRecover: (message) => {
       bar?.stop();
@@ -209,7 +213,7 @@ async function main(): Promise<void> {
       const record: RecordedRun = {
         date: new Date().toISOString(),
         adapter: describeAdapter(adapter),
-        command: ['npm run train --', ...process.argv.slice(2).map(shellQuote)].join(' '),
+        command: [COMMAND, ...process.argv.slice(2).map(shellQuote)].join(' '),
         recipe: runRecipe,
         steps_per_epoch: trainer.stepsPerEpoch,
         epochs: recorded,

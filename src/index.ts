@@ -10,6 +10,8 @@
  *   const file = weightsToSafetensors(trainer.model, await trainer.readParameters(), trainer.recipe);
  *   trainer.destroy(); ctx.destroy();
  */
+// The public types use WebGPU's (GPUDevice, ...): their declarations load them for the consumer.
+/// <reference types="@webgpu/types" preserve="true" />
 import { checkValues, parseSafetensors, readF32, SafetensorsError, writeSafetensors } from './data/safetensors.ts';
 import type { Mlp } from './layers/mlp.ts';
 import type { Recipe } from './train/recipe.ts';

@@ -42,7 +42,7 @@ beforeAll(() => {
   process.on('unhandledRejection', onUnhandled);
   Object.assign(globalThis, {
     navigator: { gpu: {} },
-    window: { isSecureContext: true },
+    window: { isSecureContext: true, location: { protocol: 'http:' } },
     document: { baseURI: 'http://page.test/' },
     requestAnimationFrame: (callback: () => void) => setTimeout(callback, 0) as unknown as number,
     cancelAnimationFrame: (handle: number) => clearTimeout(handle),

@@ -19,7 +19,7 @@
  * Draws: U(a, b) is a + (b - a) * rng.nextFloat(); N(mean, std) is mean + std * rng.nextNormal(). Values
  * are computed in float64 and rounded once when stored into the Float32Array.
  */
-import type { Rng } from './rng';
+import type { Rng } from './rng.ts';
 
 export type FanMode = 'fan_in' | 'fan_out' | 'fan_avg';
 export type Distribution = 'uniform' | 'normal';

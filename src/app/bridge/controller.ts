@@ -19,6 +19,7 @@ import type { EpochResult, Progress } from '../../train/trainer.ts';
 import type { StepDiagnostics } from '../../train/diagnostics.ts';
 import type { ConfigFault, LrChange, Recipe } from '../../train/recipe.ts';
 import { connect, requestId, type EngineLink } from './engine-hub.ts';
+import engineWorkerUrl from '../../engine/worker.ts?worker&url';
 import type { DataSource, DatasetSummary, EngineEvent, Evaluation, ProbeResult, Request, RunState } from '../../engine/protocol.ts';
 
 export interface LossPoint {
@@ -68,8 +69,18 @@ export function keepDiagnostics(history: readonly StepDiagnostics[], samples: re
   return kept;
 }
 
+/**
+ * The engine's worker, from the module the build emits beside this one. A page may load the elements from
+ * another origin (a CDN), but a worker's script must come from the page's own: then a module worker made
+ * from a blob (which has the page's origin) imports the real one, which CORS lets it fetch.
+ */
 export function defaultWorker(): Worker {
-  return new Worker(new URL('../../engine/worker.ts', import.meta.url), { type: 'module', name: 'mlp-engine' });
+  const url = new URL(engineWorkerUrl, import.meta.url);
+  const options: WorkerOptions = { type: 'module', name: 'mlp-engine' };
+  if (url.origin === location.origin) return new Worker(url, options);
+  const shim = new Blob([`import ${JSON.stringify(url.href)};`], { type: 'text/javascript' });
+  // The blob's URL is never revoked: the worker fetches it after the constructor returns.
+  return new Worker(URL.createObjectURL(shim), options);
 }
 
 /** Why WebGPU cannot run here, checked on the main thread before any worker starts; null when it may. */
@@ -77,8 +88,10 @@ export function webgpuUnavailableReason(): string | null {
   if (typeof navigator === 'undefined' || !('gpu' in navigator)) {
     return 'This browser does not offer WebGPU. Open the page in a recent Chrome or Edge (version 113 or later); in other browsers, or where WebGPU is turned off, enable it (chrome://flags/#enable-unsafe-webgpu) or use another machine.';
   }
-  if (!window.isSecureContext) {
-    return 'WebGPU needs a secure context: open this page over https:// or from localhost, not from a file or plain http address.';
+  // Chromium counts a file:// page as a secure context, but will not start the engine's worker there (and
+  // refuses module scripts from files): the page must be served.
+  if (!window.isSecureContext || window.location.protocol === 'file:') {
+    return 'WebGPU needs a secure context (http://localhost or https): open this page over https:// or from a server on localhost (for example python3 -m http.server), not from a file or a plain http address.';
   }
   return null;
 }

@@ -1,5 +1,51 @@
+/** `<init-lab>`: the initialization lab; the class's comment below is what documentation tools read. */
+// The public types use WebGPU's (GPUDevice, ...): their declarations load them for the consumer.
+/// <reference types="@webgpu/types" preserve="true" />
+import { LitElement, html, type PropertyValues } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { EngineController } from '../bridge/controller.ts';
+import { DEFAULT_DATA_URL } from '../bridge/data-location.ts';
+import type { EngineEvent } from '../../engine/protocol.ts';
+import type { Recipe } from '../../train/recipe.ts';
+import { DepthProbe, type ProbeEndDetail } from './depth-probe.ts';
+import { LabRuns, type LabEndDetail } from './lab-runs.ts';
+import { StackRuns } from './stack-runs.ts';
+import { MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
+import { errorId, type PanelHost } from './lab-panel.ts';
+import { initLabStyles } from './init-lab-styles.ts';
+import '../widgets/line-chart.ts';
+
+export type { LabEndDetail, LabRun } from './lab-runs.ts';
+export type { ProbeEndDetail } from './depth-probe.ts';
+
+/** Detail of `lab-start` and `stack-start`: the recipe each run trains and the initializers compared. */
+export interface LabStartDetail {
+  recipe: Recipe;
+  inits: string[];
+}
+
+/** Detail of `lab-error`: the sentence shown and the id of the input, checkbox group or button it concerns. */
+export interface LabErrorDetail {
+  message: string;
+  field: string;
+}
+
+/** Makes one of the lab's events: bubbling and composed, so it leaves the shadow root. */
+function labEvent<T>(type: string, detail: T): CustomEvent<T> {
+  return new CustomEvent<T>(type, { detail, bubbles: true, composed: true });
+}
+
+/** The events <init-lab> dispatches (all bubble and are composed), by name. */
+export interface InitLabEventMap {
+  'lab-start': CustomEvent<LabStartDetail>;
+  'stack-start': CustomEvent<LabStartDetail>;
+  'lab-end': CustomEvent<LabEndDetail>;
+  'probe-end': CustomEvent<ProbeEndDetail>;
+  'lab-error': CustomEvent<LabErrorDetail>;
+}
+
 /**
- * `<init-lab>`: shows, with the engine's own numbers, that weight initialization decides whether a deep
+ * Shows, with the engine's own numbers, that weight initialization decides whether a deep
  * network trains at all. Three panels share one engine (its own worker, through EngineController):
  * side-by-side training of one model under several initializers, a depth probe of a deep ReLU stack at
  * initialization (measured beside what theory predicts), and that stack trained under each initializer with
@@ -8,17 +54,19 @@
  * field at fault; an action that fails says so next to its button. The panels are h3 sections: the page
  * gives the element its h2.
  *
- * @fires lab-start - {recipe, inits}: a side-by-side run was sent to the engine.
- * @fires stack-start - {recipe, inits}: training the probed stack was sent to the engine.
- * @fires lab-end - LabEndDetail: a comparison or the stack's training finished, was stopped or failed; carries every run's numbers.
- * @fires probe-end - ProbeEndDetail: a depth probe came back; carries the stack and its ProbeResult[].
- * @fires lab-error - {message, field?}: an error was shown (bad input or an engine failure).
+ * @summary Shows, by training and probing, that weight initialization decides whether a deep network trains.
  *
- * @cssprop --mlp-accent - Buttons, focus rings and headings (default #0b63ce).
- * @cssprop --mlp-background - Background (default white).
- * @cssprop --mlp-foreground - Text and chart axes (default #1d1d1f).
+ * @fires {CustomEvent<LabStartDetail>} lab-start - A side-by-side run was sent to the engine; detail: { recipe, inits }.
+ * @fires {CustomEvent<LabStartDetail>} stack-start - Training the probed stack was sent to the engine; detail: { recipe, inits }.
+ * @fires {CustomEvent<LabEndDetail>} lab-end - A comparison or the stack's training finished, was stopped or failed; detail: { status, runs } with every run's numbers.
+ * @fires {CustomEvent<ProbeEndDetail>} probe-end - A depth probe came back; detail: { layers, results } (the stack and its ProbeResult[]).
+ * @fires {CustomEvent<LabErrorDetail>} lab-error - An error was shown (bad input or an engine failure); detail: { message, field }.
+ *
+ * @cssprop [--mlp-accent=#0b63ce] - Buttons, focus rings and headings.
+ * @cssprop [--mlp-background=white] - Background.
+ * @cssprop [--mlp-foreground=#1d1d1f] - Text and chart axes.
  * @cssprop --mlp-font - Font family (default the system UI font).
- * @cssprop --mlp-radius - Corner radius of panels and controls (default 6px).
+ * @cssprop [--mlp-radius=6px] - Corner radius of panels and controls.
  * @csspart lab - The side-by-side training panel.
  * @csspart probe - The depth probe panel.
  * @csspart probe-results - The probe's summary, charts and table.
@@ -33,27 +81,15 @@
  * @csspart error - A problem's message, under the field or the button it concerns.
  * @csspart unsupported - The note shown instead of the panels where WebGPU is missing.
  */
-import { LitElement, html, type PropertyValues } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
-import { EngineController } from '../bridge/controller.ts';
-import type { EngineEvent } from '../../engine/protocol.ts';
-import { DepthProbe } from './depth-probe.ts';
-import { LabRuns } from './lab-runs.ts';
-import { StackRuns } from './stack-runs.ts';
-import { MNIST_SHAPE, type DataShape, type FormError } from './lab-form.ts';
-import { errorId, type PanelHost } from './lab-panel.ts';
-import { initLabStyles } from './init-lab-styles.ts';
-import '../widgets/line-chart.ts';
-
-export type { LabEndDetail, LabRun } from './lab-runs.ts';
-export type { ProbeEndDetail } from './depth-probe.ts';
-
 @customElement('init-lab')
 export class InitLab extends LitElement implements PanelHost {
   static override styles = initLabStyles;
 
-  /** Folder holding MNIST's four IDX files (gzip), relative to the page. Read when the element connects. */
-  @property({ attribute: 'data-url' }) dataUrl = 'mnist/';
+  /**
+   * Folder holding MNIST's four IDX files (gzip), relative to the page. Read when the element connects.
+   * Default: the mnist/ folder beside the package's bundle (dist/lib/mnist/); on the demo site, mnist/ beside the page.
+   */
+  @property({ attribute: 'data-url' }) dataUrl: string = DEFAULT_DATA_URL;
   /** Initial depth (hidden layers) of the probe's stack, 10 to 30. */
   @property({ type: Number }) depth = 20;
   /** Initial width of the probe's hidden layers. */
@@ -85,7 +121,7 @@ export class InitLab extends LitElement implements PanelHost {
   report(error: FormError | null): void {
     this.shown = error;
     if (!error) return;
-    this.announce('lab-error', { message: error.message, field: error.field });
+    this.announce<LabErrorDetail>('lab-error', { message: error.message, field: error.field });
     void this.updateComplete.then(() => {
       if (this.shown !== error) return;
       const target = this.renderRoot.querySelector<HTMLElement>(`#${error.field}`);
@@ -112,7 +148,7 @@ export class InitLab extends LitElement implements PanelHost {
   }
 
   announce<T>(type: string, detail: T): void {
-    this.dispatchEvent(new CustomEvent<T>(type, { detail, bubbles: true, composed: true }));
+    this.dispatchEvent(labEvent(type, detail));
   }
 
   override disconnectedCallback(): void {
@@ -154,6 +190,16 @@ export class InitLab extends LitElement implements PanelHost {
     const gpu = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') || 'a GPU' : 'a GPU';
     return `Ready: ${engine.dataset?.name ?? 'dataset'} loaded, running on ${gpu}${a?.software ? ' (software, slow)' : ''}.`;
   }
+}
+
+/** Listeners typed by the element's own events: `lab.addEventListener('lab-end', (e) => e.detail.runs)`. */
+export interface InitLab {
+  addEventListener<K extends keyof InitLabEventMap>(type: K, listener: (this: InitLab, event: InitLabEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: InitLab, event: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends keyof InitLabEventMap>(type: K, listener: (this: InitLab, event: InitLabEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: InitLab, event: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 
 declare global {

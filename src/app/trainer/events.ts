@@ -3,8 +3,10 @@
  * engine's event stream into them. Every event bubbles and is composed, so a page can listen on any ancestor.
  *
  * 'progress' and 'error' share their names with built-in events (ProgressEvent, ErrorEvent), so the map is
- * exported as MlpTrainerEventMap rather than merged into HTMLElementEventMap; listeners cast with it:
- *   el.addEventListener('epoch-end', (e) => console.log((e as MlpTrainerEventMap['epoch-end']).detail.result));
+ * exported as MlpTrainerEventMap rather than merged into HTMLElementEventMap; the element's own
+ * addEventListener is typed with it (mlp-trainer.ts), so a listener on the element gets the detail's type:
+ *   el.addEventListener('epoch-end', (e) => console.log(e.detail.result));
+ * A listener on an ancestor casts: (e as MlpTrainerEventMap['epoch-end']).detail.
  */
 import type { EpochResult, Progress } from '../../train/trainer.ts';
 import type { Recipe } from '../../train/recipe.ts';

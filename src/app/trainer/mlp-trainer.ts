@@ -3,14 +3,17 @@
  * what the lesson is about: whether (and how fast) the network learns, what it gets wrong, and what it makes
  * of a digit drawn by hand. Earlier runs stay on the charts, faded, so that runs can be compared.
  */
+// The public types use WebGPU's (GPUDevice, ...): their declarations load them for the consumer.
+/// <reference types="@webgpu/types" preserve="true" />
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Recipe, RecipeName } from '../../train/recipe.ts';
 import { FieldError, fieldErrorFrom, parseLearningRate, presetDraft, type Field } from './config.ts';
 import { EngineController, type ControllerOptions, type ImportedWeights } from '../bridge/controller.ts';
+import { DEFAULT_DATA_URL } from '../bridge/data-location.ts';
 import { type DigitPad, type TestDigitProvider } from '../widgets/digit-pad.ts';
 import '../widgets/digit-pad.ts';
-import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventName } from './events.ts';
+import { EngineEventMapper, trainerEvent, type DetailOf, type MlpTrainerEventMap, type MlpTrainerEventName } from './events.ts';
 import type { EngineEvent, Evaluation, RunState } from '../../engine/protocol.ts';
 import { describeDataProblem } from './data-problem.ts';
 import { RunHistory } from './run-history.ts';
@@ -37,58 +40,108 @@ const CONFIG_PROPERTIES = ['recipe', 'layers', 'init', 'biasInit', 'optimizer', 
  * the network (each layer measured every few steps: readings in words, lines per layer, histograms), the test-set
  * evaluation (a random digit, the misclassified ones, the confusion matrix), a drawing pad classified live,
  * safetensors weight export/import, and training on one's own IDX dataset (four files picked from disk, such
- * as Fashion-MNIST's). Explicit attributes override the `recipe` preset.
+ * as Fashion-MNIST's). Explicit attributes override the `recipe` preset. Where WebGPU cannot run (no WebGPU,
+ * no secure context) it says why and shows a recorded run instead (part `unsupported`).
  *
- * @fires train-start - A run began training; detail: the Recipe.
- * @fires progress - Training progressed (a few times a second); detail: Progress.
- * @fires epoch-end - An epoch ended; detail: { result: EpochResult, evaluation?: Evaluation }.
- * @fires train-end - A run finished or was stopped; detail: { state: 'finished' | 'stopped', evaluation?: Evaluation }.
- * @fires error - A setting or file was refused, or the engine failed; detail: { message, field? }. The element stays usable.
+ * @summary Trains a multilayer perceptron on MNIST in the page with WebGPU, live.
  *
- * @csspart controls - The settings bar with the run buttons; `settings` is the fieldset behind "More settings".
- * @csspart field - Each setting; `input` its input; `field-error` the sentence under a refused one.
+ * @attr {RunState} state - Reflected by the element (not read): loading, no-data, idle, running, paused, finished, stopped, imported or error.
+ *
+ * @fires {CustomEvent<TrainStartDetail>} train-start - A run began training; detail: its Recipe.
+ * @fires {CustomEvent<ProgressDetail>} progress - Training progressed (a few times a second); detail: Progress (epoch, step, loss, samplesPerSecond, ...).
+ * @fires {CustomEvent<EpochEndDetail>} epoch-end - An epoch ended; detail: { result: EpochResult, evaluation?: Evaluation }.
+ * @fires {CustomEvent<TrainEndDetail>} train-end - A run finished or was stopped; detail: { state: 'finished' | 'stopped', evaluation?: Evaluation }.
+ * @fires {CustomEvent<ErrorDetail>} error - A setting or file was refused, or the engine failed; detail: { message, field? }. The element stays usable.
+ *
+ * @csspart controls - The settings bar with the run buttons (a form).
+ * @csspart settings - The fieldset behind "More settings".
+ * @csspart field - Each setting, with its label.
+ * @csspart input - Each setting's input (and the dataset's file input).
+ * @csspart field-error - The sentence under a refused setting.
  * @csspart toolbar - The row of run buttons.
- * @csspart button - Every button; each also has its own part: start, pause, stop, step, full-recipe, clear-runs, export, fine-tune, start-over, clear, recover.
- * @csspart progress - The sticky status strip; progress-bar and progress-text inside it.
- * @csspart charts - The two charts; each is a `card` holding a `chart`.
- * @csspart inside - The "Inside the network" panel: `inside-readings` (the sentences), `inside-chart` (each chart's figure), `layer-histograms` (one layer's pair), `histogram` (each <mlp-histogram>).
- * @csspart evaluation - The test digit (`digit`), the confusion matrix and the `misclassified` grid.
- * @csspart pad - The drawing pad's card; its <mlp-digit-pad> exports canvas, probabilities, prediction and test.
+ * @csspart button - Every button; each also has a part of its own, listed below.
+ * @csspart start - The Start button.
+ * @csspart pause - The Pause / Resume button.
+ * @csspart stop - The Stop button.
+ * @csspart step - The Step button.
+ * @csspart full-recipe - The button that switches to the lesson's full recipe.
+ * @csspart forget-lr-changes - The button that forgets the learning-rate changes a link carried.
+ * @csspart clear-runs - The button that clears the earlier runs from the charts.
+ * @csspart export - The weight export button.
+ * @csspart fine-tune - The button that trains imported weights.
+ * @csspart start-over - The button that starts a new run after an import.
+ * @csspart recover - The lost-device alert's Resume button.
+ * @csspart notice - Settings from the link that could not be used.
+ * @csspart progress - The sticky status strip.
+ * @csspart progress-bar - The strip's progress bar.
+ * @csspart progress-text - The strip's text.
+ * @csspart charts - The two charts.
+ * @csspart card - Each card (loss, accuracy, sample, misclassified, confusion; each also has that part).
+ * @csspart chart - Each chart's figure.
+ * @csspart inside - The "Inside the network" panel.
+ * @csspart inside-readings - Its sentences.
+ * @csspart inside-chart - Each of its charts.
+ * @csspart layer-histograms - One layer's pair of histograms.
+ * @csspart histogram - Each histogram (an <mlp-histogram>).
+ * @csspart evaluation - The test-set evaluation: the test digit, the confusion matrix, the misclassified ones.
+ * @csspart digit - The test digit.
+ * @csspart misclassified - The grid of misclassified digits.
+ * @csspart pad - The drawing pad's card.
+ * @csspart canvas - The pad's canvas.
+ * @csspart probabilities - The pad's probability bars.
+ * @csspart prediction - The pad's prediction.
+ * @csspart test - The pad's test-digit controls.
  * @csspart weights - Weight export and import.
  * @csspart dataset - The current dataset and the file input (#dataset-files) for one's own.
- * @csspart error - An error alert; also device-lost (the lost-GPU alert with its Resume button). notice: settings that could not be used.
- * @cssprop --mlp-accent - Buttons, lines, focus rings, correct cells (default #0b63ce).
- * @cssprop --mlp-background - Background (default white).
- * @cssprop --mlp-foreground - Text and axes (default #1d1d1f).
- * @cssprop --mlp-muted - Hints and other bars (default #6b7280).
- * @cssprop --mlp-surface - Card background. --mlp-border: borders. --mlp-danger: errors and wrong cells (default #dc2626).
+ * @csspart error - An error alert.
+ * @csspart device-lost - The lost-GPU alert with its Resume button.
+ * @csspart unsupported - What is shown instead where WebGPU cannot run (an <mlp-offline-demo>).
+ *
+ * @cssprop [--mlp-accent=#0b63ce] - Buttons, lines, focus rings, correct cells.
+ * @cssprop [--mlp-background=white] - Background.
+ * @cssprop [--mlp-foreground=#1d1d1f] - Text and axes.
+ * @cssprop [--mlp-muted=#6b7280] - Hints and other bars.
+ * @cssprop --mlp-surface - Card background.
+ * @cssprop --mlp-border - Borders.
+ * @cssprop [--mlp-danger=#dc2626] - Errors and wrong cells.
  * @cssprop --mlp-font - Font family (default the system UI font).
- * @cssprop --mlp-radius - Corner radius (default 6px). --mlp-gap: space between regions (default 1rem).
- * @cssprop --mlp-digit-size - Size of the test digit (default 84px). --mlp-chart-height: height of each chart's plot (default 250px; the inside panel's are 170px).
- * @cssprop --mlp-chart-band - The healthy band's fill on the update-size chart (default a translucent green). --mlp-histogram-height: height of each histogram's bars (default 44px).
- * @cssprop --mlp-sticky-top - Where the status strip sticks while the page scrolls (default 0).
+ * @cssprop [--mlp-radius=6px] - Corner radius.
+ * @cssprop [--mlp-gap=1rem] - Space between regions.
+ * @cssprop [--mlp-digit-size=84px] - Size of the test digit.
+ * @cssprop [--mlp-chart-height=250px] - Height of each chart's plot (the inside panel's are 170px).
+ * @cssprop --mlp-chart-band - The healthy band's fill on the update-size chart (default a translucent green).
+ * @cssprop [--mlp-histogram-height=44px] - Height of each histogram's bars.
+ * @cssprop [--mlp-sticky-top=0] - Where the status strip sticks while the page scrolls (under a page's own fixed header).
  */
 @customElement('mlp-trainer')
 export class MlpTrainer extends LitElement {
   static override styles = [themeStyles, controlStyles, trainerStyles, insideStyles];
 
-  /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson) or "deep". */
+  /** Preset the settings start from: "quick" (200 steps), "mlp" (the lesson), "deep" or "lesson-deep". */
   @property() recipe = 'quick';
   /** Comma-separated widths, input first, e.g. "784,256,256,10". */
   @property() layers?: string;
   /** Weight initializer: a name (xavier-uniform, he-normal, ...) or a form such as "normal:0,0.01". */
   @property() init?: string;
+  /** Bias initializer, named as `init` is (the preset's is "pytorch-default": U(-1/sqrt(fan_in), 1/sqrt(fan_in))). */
   @property({ attribute: 'bias-init' }) biasInit?: string;
   /** "adam" or "sgd". */
   @property() optimizer?: string;
+  /** Learning rate. */
   @property({ type: Number }) lr?: number;
+  /** Batch size. */
   @property({ type: Number }) batch?: number;
+  /** Epochs to train. */
   @property({ type: Number }) epochs?: number;
+  /** Seed of the initialization and the shuffling. */
   @property({ type: Number }) seed?: number;
   /** Train on the first N images only; 0 uses all. */
   @property({ type: Number, attribute: 'train-limit' }) trainLimit?: number;
-  /** Folder holding MNIST's four .gz IDX files, relative to the page. Read when the element connects. */
-  @property({ attribute: 'data-url' }) dataUrl = 'mnist/';
+  /**
+   * Folder holding MNIST's four .gz IDX files, relative to the page. Read when the element connects. Default:
+   * the mnist/ folder beside the package's bundle (dist/lib/mnist/); on the demo site, mnist/ beside the page.
+   */
+  @property({ attribute: 'data-url' }) dataUrl: string = DEFAULT_DATA_URL;
   /** Evaluate on the test set after every epoch (eval-each-epoch="false" turns it off). */
   @property({ attribute: 'eval-each-epoch', converter: onUnlessFalse }) evalEachEpoch = true;
   /** Read the settings from location.hash at start and write them back on every change. */
@@ -101,7 +154,7 @@ export class MlpTrainer extends LitElement {
   /** The learning-rate field's text while a run is going (it changes the run's rate, not the settings' start rate). */
   @state() private liveLr: string | null = null;
 
-  private readonly engineOptions: ControllerOptions = { dataUrl: 'mnist/', onEvent: (event) => this.onEngineEvent(event) };
+  private readonly engineOptions: ControllerOptions = { dataUrl: DEFAULT_DATA_URL, onEvent: (event) => this.onEngineEvent(event) };
   /** The engine bridge; its fields (progress, evaluations, state, ...) are the run's live state. */
   readonly controller = new EngineController(this, this.engineOptions);
   /** Every run made here, the current one and the earlier ones kept for comparison. */
@@ -477,6 +530,16 @@ export class MlpTrainer extends LitElement {
     if (!image) throw new Error(takeEngineError(this.controller));
     return image;
   };
+}
+
+/** Listeners typed by the element's own events: `trainer.addEventListener('epoch-end', (e) => e.detail.result.loss)`. */
+export interface MlpTrainer {
+  addEventListener<K extends MlpTrainerEventName>(type: K, listener: (this: MlpTrainer, event: MlpTrainerEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: MlpTrainer, event: HTMLElementEventMap[K]) => unknown, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | AddEventListenerOptions): void;
+  removeEventListener<K extends MlpTrainerEventName>(type: K, listener: (this: MlpTrainer, event: MlpTrainerEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener<K extends keyof HTMLElementEventMap>(type: K, listener: (this: MlpTrainer, event: HTMLElementEventMap[K]) => unknown, options?: boolean | EventListenerOptions): void;
+  removeEventListener(type: string, listener: EventListenerOrEventListenerObject, options?: boolean | EventListenerOptions): void;
 }
 
 declare global {
