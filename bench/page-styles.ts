@@ -85,16 +85,7 @@ export const benchStyles = [
       gap: 0.35rem;
       align-items: center;
     }
-    input,
-    select {
-      font: inherit;
-      color: inherit;
-      background: var(--_bg);
-      border: 1px solid var(--_border);
-      border-radius: calc(var(--_radius) * 0.66);
-      padding: 0.3rem 0.45rem;
-      min-width: 0;
-    }
+    /* Number fields and selects: controlStyles (src/app/widgets/theme.ts). */
     input[type='checkbox'] {
       accent-color: var(--_accent);
     }

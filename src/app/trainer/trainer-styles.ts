@@ -171,16 +171,7 @@ export const trainerStyles = css`
     color: var(--_muted);
     font-size: 0.75rem;
   }
-  input[type='text'],
-  select {
-    font: inherit;
-    color: inherit;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) * 0.66);
-    padding: 0.3rem 0.45rem;
-    min-width: 0;
-  }
+  /* Text fields and selects: controlStyles (widgets/theme.ts). */
   [aria-invalid='true'] {
     border-color: var(--_danger);
     box-shadow: 0 0 0 1px var(--_danger);

@@ -34,8 +34,19 @@ export const themeStyles = css`
   }
 `;
 
-/** Buttons (outlined; `.primary` filled) and the error box, for the elements and pages that have them. */
+/** Buttons (outlined; `.primary` filled), text and number fields, selects and the error box, for the elements and pages that have them. */
 export const controlStyles = css`
+  input[type='text'],
+  input[type='number'],
+  select {
+    font: inherit;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) * 0.66);
+    padding: 0.3rem 0.45rem;
+    min-width: 0;
+  }
   button {
     font: inherit;
     padding: 0.4rem 0.9rem;
