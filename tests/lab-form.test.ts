@@ -2,7 +2,7 @@
 // by message text), that widths and the learning rate follow the shared rules of src/train/recipe.ts, and
 // that every refusal is one short sentence. CPU only.
 import { describe, expect, it } from 'vitest';
-import { LAB_FIELD_IDS, PROBE_FIELD_IDS, STACK_FIELD_IDS, STACK_STEPS, defaultLabText, defaultStackText, engineError, parseLabForm, parseProbeForm, parseStackForm } from '../src/app/lab/lab-form.ts';
+import { LAB_FIELD_IDS, PROBE_FIELD_IDS, STACK_FIELD_IDS, STACK_STEPS, defaultLabText, defaultStackText, engineError, parseLabForm, parseProbeForm, parseStackForm, probeShapeError } from '../src/app/lab/lab-form.ts';
 import { MAX_WIDTH } from '../src/layers/mlp.ts';
 import { LR_ALLOWED, MAX_LR, WIDTHS_ALLOWED } from '../src/train/recipe.ts';
 
@@ -46,6 +46,24 @@ describe('parseProbeForm', () => {
     const parsed = parseProbeForm(probeText, []);
     expect(parsed.ok ? null : parsed.field).toBe('probe-inits');
     if (!parsed.ok) expectShortSentence(parsed.message);
+  });
+});
+
+describe('probeShapeError', () => {
+  it('accepts the range the probe form accepts', () => {
+    for (const [depth, width] of [['10', '1'], ['30', '2048'], ['20', '256']]) expect(probeShapeError({ depth, width })).toBeNull();
+  });
+
+  it.each([
+    ['99', '256', 'probe-depth', 'Depth (hidden layers): a whole number from 10 to 30.'],
+    ['NaN', '256', 'probe-depth', 'Depth (hidden layers): a whole number from 10 to 30.'],
+    ['20', '0', 'probe-width', 'Width (units per layer): a whole number from 1 to 2048.'],
+    ['20', '4096', 'probe-width', 'Width (units per layer): a whole number from 1 to 2048.'],
+    ['5', '0', 'probe-depth', 'Depth (hidden layers): a whole number from 10 to 30.'],
+  ])('refuses depth %j and width %j under %s, in the sentence parseProbeForm says', (depth, width, field, message) => {
+    expect(probeShapeError({ depth, width })).toEqual({ field, message });
+    const parsed = parseProbeForm({ ...probeText, depth, width }, ['he-normal']);
+    expect(parsed).toEqual({ ok: false, field, message });
   });
 });
 

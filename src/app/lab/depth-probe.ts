@@ -75,19 +75,34 @@ export class DepthProbe {
     this.running = false;
   }
 
-  render() {
+  /**
+   * The stack's settings (depth, width, seed) and the initializers: the probe's form (`use` 'probe'), and,
+   * where a page shows the stack's training without the probe (`use` 'train'), the part of that panel's form
+   * that says which stack it trains.
+   */
+  renderStackSettings(use: 'probe' | 'train' = 'probe') {
     const host = this.host;
     const bad = (id: string) => errorFor(host, id);
     const touched = () => {
       if (host.shown?.field.startsWith('probe-')) host.report(null);
       host.requestUpdate();
     };
-    const runError = bad('probe-run');
     const toggle = (init: string, on: boolean) => {
       if (on) this.chosen.add(init);
       else this.chosen.delete(init);
       touched();
     };
+    return html`<fieldset class="settings" ?disabled=${this.running}>
+        <legend>Stack: ${host.shape().inputs} inputs, hidden ReLU layers, ${host.shape().classes} outputs${use === 'probe' ? `; one real batch of ${PROBE_BATCH} images` : ''}</legend>
+        ${field('probe-depth', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
+        ${field('probe-width', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH, hint: `1–${PROBE_MAX_WIDTH}` })}
+        ${field('probe-seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0, qualify: true })}
+      </fieldset>
+      ${initCheckboxes('probe-inits', this.chosen, bad('probe-inits'), toggle)}`;
+  }
+
+  render() {
+    const runError = errorFor(this.host, 'probe-run');
     return html`<section part="probe" aria-labelledby="probe-heading">
       <h3 id="probe-heading">Depth probe: signals through a deep ReLU stack at initialization</h3>
       <p class="lede">
@@ -96,13 +111,7 @@ export class DepthProbe {
         2/fan_in to keep it steady (He et al., 2015).
       </p>
       <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
-        <fieldset class="settings" ?disabled=${this.running}>
-          <legend>Stack: ${this.host.shape().inputs} inputs, hidden ReLU layers, ${this.host.shape().classes} outputs; one real batch of ${PROBE_BATCH} images</legend>
-          ${field('probe-depth', this.text, 'depth', bad('probe-depth'), touched, { min: PROBE_DEPTH.min, max: PROBE_DEPTH.max, hint: `${PROBE_DEPTH.min}–${PROBE_DEPTH.max}` })}
-          ${field('probe-width', this.text, 'width', bad('probe-width'), touched, { min: 1, max: PROBE_MAX_WIDTH, hint: `1–${PROBE_MAX_WIDTH}` })}
-          ${field('probe-seed', this.text, 'seed', bad('probe-seed'), touched, { min: 0, qualify: true })}
-        </fieldset>
-        ${initCheckboxes('probe-inits', this.chosen, bad('probe-inits'), toggle)}
+        ${this.renderStackSettings()}
         <div class="buttons">
           <button id="probe-run" part="button" type="button" ?disabled=${this.running} aria-describedby=${runError ? errorId('probe-run') : nothing} @click=${() => void this.run()}>
             ${this.running ? 'Probing…' : 'Run probe'}

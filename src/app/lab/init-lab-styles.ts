@@ -168,7 +168,6 @@ export const initLabStyles = css`
     font-size: 0.9rem;
     opacity: 0.8;
   }
-  /* A problem, under the field or the buttons it concerns: the sentence, then the details on demand. */
   /* Without WebGPU nothing is wrong with what the person did: a calm note, not an alarm. */
   .unsupported {
     margin: 0.5rem 0 0;
@@ -178,6 +177,8 @@ export const initLabStyles = css`
     background: color-mix(in srgb, var(--_accent) 7%, var(--_bg));
     max-width: 70ch;
   }
+  /* A problem, under the field or the buttons it concerns (or where the panels are, for the panels attribute):
+     the sentence, then the details on demand. */
   .error {
     margin: 0.5rem 0 0;
     padding: 0.4rem 0.6rem;

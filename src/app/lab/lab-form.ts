@@ -201,11 +201,24 @@ function attempt<T>(build: () => T): Parsed<T> {
   }
 }
 
+/** The probe's depth and width, or a Rejected naming the first one at fault. */
+function probeShape(text: Pick<ProbeFormText, 'depth' | 'width'>): { depth: number; width: number } {
+  return { depth: integer(text.depth, 'probe-depth', PROBE_DEPTH.min, PROBE_DEPTH.max), width: integer(text.width, 'probe-width', 1, PROBE_MAX_WIDTH) };
+}
+
+/**
+ * The probe's depth and width alone, by the form's own rule: what <init-lab>'s depth and width attributes put
+ * in the form is checked with this as the page loads, before anyone presses Run probe. Null when both are fine.
+ */
+export function probeShapeError(text: Pick<ProbeFormText, 'depth' | 'width'>): FormError | null {
+  const parsed = attempt(() => probeShape(text));
+  return parsed.ok ? null : { field: parsed.field, message: parsed.message };
+}
+
 /** The probe's stack: `depth` hidden ReLU layers of `width`, between the dataset's inputs and classes. */
 export function parseProbeForm(text: ProbeFormText, chosen: readonly string[], shape: DataShape = MNIST_SHAPE): Parsed<ProbeRequest> {
   return attempt(() => {
-    const depth = integer(text.depth, 'probe-depth', PROBE_DEPTH.min, PROBE_DEPTH.max);
-    const width = integer(text.width, 'probe-width', 1, PROBE_MAX_WIDTH);
+    const { depth, width } = probeShape(text);
     const seed = integer(text.seed, 'probe-seed', 0, MAX_SEED);
     const layers = [shape.inputs, ...new Array<number>(depth).fill(width), shape.classes];
     return { layers, inits: inits(chosen, 'probe-inits'), batch: PROBE_BATCH, seed };

@@ -4,8 +4,9 @@
  * per layer the gradient that reaches it, its activations' spread and the size of its updates (the latest
  * measurement of each run, one line per initializer, against the layer), so a person watches small
  * initializations fail to train a deep stack and He's train it. State lives here; the host renders it.
+ * Where a page shows no probe, this panel's form shows the probe's settings itself (the same inputs).
  */
-import { html, nothing } from 'lit';
+import { html, nothing, type TemplateResult } from 'lit';
 import { MAX_LR } from '../../train/recipe.ts';
 import { HEALTHY_UPDATE_RATIO, type StepDiagnostics } from '../../train/diagnostics.ts';
 import type { ChartSeries } from '../widgets/line-chart.ts';
@@ -71,9 +72,9 @@ export class StackRuns extends RunPanel {
     this.launch(parseStackForm(this.probe.text, this.text, [...this.probe.chosen], this.host.shape()), STACK_DIAGNOSTICS_EVERY);
   }
 
-  private summary(): string {
+  private summary(alone: boolean): string {
     const runs = this.set.runs;
-    if (runs.length === 0) return 'Not trained yet. Choose the stack and the initializers in the probe above, then press Train this stack.';
+    if (runs.length === 0) return `Not trained yet. Choose the stack and the initializers${alone ? '' : ' in the probe above'}, then press Train this stack.`;
     const r = this.set.recipe!;
     const parts = stackResults(runs).map((x) =>
       x.diverged ? `${labelFor(x.init)} diverged` : `${labelFor(x.init)} loss ${formatValue(x.loss)}${x.accuracy === null ? '' : `, ${formatPercent(x.accuracy)}`}`,
@@ -81,8 +82,13 @@ export class StackRuns extends RunPanel {
     return `${statusText(this.set.status)} ${r.layers.length - 2} layers of ${r.layers[1]}, step ${Math.max(0, ...stackResults(runs).map((x) => x.steps))} of ${r.trainLimit / r.batch}: ${parts.join('; ')}.`;
   }
 
-  render() {
+  /**
+   * `stackSettings`: where the page shows no probe, the probe's settings (DepthProbe.renderStackSettings),
+   * shown in this panel's form so that it says by itself which stack it trains; null when the probe is above.
+   */
+  render(stackSettings: TemplateResult | null = null) {
     const host = this.host;
+    const alone = stackSettings !== null;
     const set = this.set;
     const bad = (id: string) => errorFor(host, id);
     const touched = () => {
@@ -97,10 +103,11 @@ export class StackRuns extends RunPanel {
     return html`<section part="stack" aria-labelledby="stack-heading">
       <h3 id="stack-heading">Train this stack</h3>
       <p class="lede">
-        The stack above, trained from each initializer on the same batches of ${PROBE_BATCH} images. Every ${STACK_DIAGNOSTICS_EVERY} steps the engine measures every
+        ${alone ? 'A deep ReLU stack, of the depth and width below,' : 'The stack above,'} trained from each initializer on the same batches of ${PROBE_BATCH} images. Every ${STACK_DIAGNOSTICS_EVERY} steps the engine measures every
         layer: watch whether the gradient reaches the first layers, and whether the updates stay in the healthy band.
       </p>
       <form class="controls" part="controls" @submit=${(e: Event) => e.preventDefault()}>
+        ${stackSettings ?? nothing}
         <fieldset class="settings" ?disabled=${set.busy}>
           <legend>Training</legend>
           ${optimizerSelect('stack-optimizer', this.text, bad('stack-optimizer'), touched)}
@@ -115,7 +122,7 @@ export class StackRuns extends RunPanel {
         </div>
         ${actionError('stack-start', startError)}
       </form>
-      <p id="stack-summary" class="summary" aria-live="polite" data-status=${set.status} data-results=${JSON.stringify(stackResults(set.runs))}>${this.summary()}</p>
+      <p id="stack-summary" class="summary" aria-live="polite" data-status=${set.status} data-results=${JSON.stringify(stackResults(set.runs))}>${this.summary(alone)}</p>
       ${takeaway ? html`<p id="stack-takeaway" class="takeaway">${takeaway}</p>` : nothing}
       ${diverged.length
         ? html`<p id="stack-diverged" class="hint">
