@@ -8,7 +8,8 @@
 // 'tiled' and 'small' variants, for GPUs). This file is the 'register' and 'quad' variants.
 //
 // Geometry: one invocation computes an 8 x 8 block of C (rows 8*gid.y .. +7, columns 8*gid.x .. +7),
-// stepping K by 4 and holding the block in sixteen vec4 accumulators (acc: columns 0-3, bcc: 4-7).
+// stepping K by 4 and holding the block in sixteen vec4 accumulators (acc: columns 0-3, bcc: 4-7), each
+// step adding four products into each by fused multiply-adds (mac4 in matmul_io.wgsl).
 // Everything is written out with named variables instead of arrays and loops: on the CPU adapter a
 // dynamically indexed array lives in memory and costs a gather per element, while named variables stay in
 // registers (4-5x faster there). No workgroup memory either (barriers cost more than they save on a CPU).
@@ -253,22 +254,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let c2 = quadSwapY(b2);
     let c3 = quadSwapY(b3);
 #endif
-    acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
-    bcc0 += a0.x * c0 + a0.y * c1 + a0.z * c2 + a0.w * c3;
-    acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
-    bcc1 += a1.x * c0 + a1.y * c1 + a1.z * c2 + a1.w * c3;
-    acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
-    bcc2 += a2.x * c0 + a2.y * c1 + a2.z * c2 + a2.w * c3;
-    acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
-    bcc3 += a3.x * c0 + a3.y * c1 + a3.z * c2 + a3.w * c3;
-    acc4 += a4.x * b0 + a4.y * b1 + a4.z * b2 + a4.w * b3;
-    bcc4 += a4.x * c0 + a4.y * c1 + a4.z * c2 + a4.w * c3;
-    acc5 += a5.x * b0 + a5.y * b1 + a5.z * b2 + a5.w * b3;
-    bcc5 += a5.x * c0 + a5.y * c1 + a5.z * c2 + a5.w * c3;
-    acc6 += a6.x * b0 + a6.y * b1 + a6.z * b2 + a6.w * b3;
-    bcc6 += a6.x * c0 + a6.y * c1 + a6.z * c2 + a6.w * c3;
-    acc7 += a7.x * b0 + a7.y * b1 + a7.z * b2 + a7.w * b3;
-    bcc7 += a7.x * c0 + a7.y * c1 + a7.z * c2 + a7.w * c3;
+    acc0 = mac4(acc0, a0, b0, b1, b2, b3);
+    bcc0 = mac4(bcc0, a0, c0, c1, c2, c3);
+    acc1 = mac4(acc1, a1, b0, b1, b2, b3);
+    bcc1 = mac4(bcc1, a1, c0, c1, c2, c3);
+    acc2 = mac4(acc2, a2, b0, b1, b2, b3);
+    bcc2 = mac4(bcc2, a2, c0, c1, c2, c3);
+    acc3 = mac4(acc3, a3, b0, b1, b2, b3);
+    bcc3 = mac4(bcc3, a3, c0, c1, c2, c3);
+    acc4 = mac4(acc4, a4, b0, b1, b2, b3);
+    bcc4 = mac4(bcc4, a4, c0, c1, c2, c3);
+    acc5 = mac4(acc5, a5, b0, b1, b2, b3);
+    bcc5 = mac4(bcc5, a5, c0, c1, c2, c3);
+    acc6 = mac4(acc6, a6, b0, b1, b2, b3);
+    bcc6 = mac4(bcc6, a6, c0, c1, c2, c3);
+    acc7 = mac4(acc7, a7, b0, b1, b2, b3);
+    bcc7 = mac4(bcc7, a7, c0, c1, c2, c3);
 #if ${BIAS_GRAD}
     sum_lo += vec4<f32>(sum4(a0), sum4(a1), sum4(a2), sum4(a3));
     sum_hi += vec4<f32>(sum4(a4), sum4(a5), sum4(a6), sum4(a7));

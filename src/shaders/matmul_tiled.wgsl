@@ -124,10 +124,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) groups: v
     let b2 = b_row(k0 + 2u, nc, w2);
     let b3 = b_row(k0 + 3u, nc, w3);
 #endif
-    acc0 += a0.x * b0 + a0.y * b1 + a0.z * b2 + a0.w * b3;
-    acc1 += a1.x * b0 + a1.y * b1 + a1.z * b2 + a1.w * b3;
-    acc2 += a2.x * b0 + a2.y * b1 + a2.z * b2 + a2.w * b3;
-    acc3 += a3.x * b0 + a3.y * b1 + a3.z * b2 + a3.w * b3;
+    acc0 = mac4(acc0, a0, b0, b1, b2, b3);
+    acc1 = mac4(acc1, a1, b0, b1, b2, b3);
+    acc2 = mac4(acc2, a2, b0, b1, b2, b3);
+    acc3 = mac4(acc3, a3, b0, b1, b2, b3);
 #if ${BIAS_GRAD}
     sums += vec4<f32>(sum4(a0), sum4(a1), sum4(a2), sum4(a3));
 #endif
@@ -267,10 +267,10 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     for (var k = 0u; k < TK; k++) {
       let a = a_tile[k * WG_Y + lid.y];
       let b = b_tile[k * WG_X + lid.x];
-      acc0 += a.x * b;
-      acc1 += a.y * b;
-      acc2 += a.z * b;
-      acc3 += a.w * b;
+      acc0 = fma(vec4(a.x), b, acc0);
+      acc1 = fma(vec4(a.y), b, acc1);
+      acc2 = fma(vec4(a.z), b, acc2);
+      acc3 = fma(vec4(a.w), b, acc3);
 #if ${BIAS_GRAD}
       sums += a;
 #endif
