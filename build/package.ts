@@ -34,9 +34,14 @@ export async function buildPackage(out: string, options: PackageBuildOptions = {
   await vite('vite.api.config.ts', join(out, 'dist/api'));
   await Promise.all([
     tool('typescript/bin/tsc', ['-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(out, 'dist/types')]),
-    // The analyzer joins --outdir to the working folder even when it is absolute.
-    tool('@custom-elements-manifest/analyzer/cem.js', ['analyze', '--quiet', '--config', join(ROOT, 'custom-elements-manifest.config.mjs'), '--outdir', relative(ROOT, out) || '.']),
+    buildManifest(out),
   ]);
+}
+
+/** Writes custom-elements.json into the folder `out` (custom-elements-manifest.config.mjs; `npm run manifest` writes it at the root). */
+export async function buildManifest(out: string): Promise<void> {
+  // The analyzer joins --outdir to the working folder even when it is absolute.
+  await tool('@custom-elements-manifest/analyzer/cem.js', ['analyze', '--quiet', '--config', join(ROOT, 'custom-elements-manifest.config.mjs'), '--outdir', relative(ROOT, out) || '.']);
 }
 
 /** Copies the package's files that are not built (package.json, README.md, LICENSE, bin/) into `out`. */

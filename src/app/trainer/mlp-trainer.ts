@@ -8,7 +8,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { Recipe, RecipeName } from '../../train/recipe.ts';
-import { FieldError, fieldErrorFrom, parseLearningRate, presetDraft, type Field } from './config.ts';
+import { FieldError, MORE_FIELDS, fieldErrorFrom, parseLearningRate, presetDraft, type Field } from './config.ts';
 import { EngineController, type ControllerOptions, type ImportedWeights } from '../bridge/controller.ts';
 import { DEFAULT_DATA_URL } from '../bridge/data-location.ts';
 import { type DigitPad, type TestDigitProvider } from '../widgets/digit-pad.ts';
@@ -264,7 +264,33 @@ export class MlpTrainer extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.hasUpdated || CONFIG_PROPERTIES.some((p) => changed.has(p))) this.settings.reset(!this.hasUpdated);
+    if (!this.hasUpdated || CONFIG_PROPERTIES.some((p) => changed.has(p))) {
+      this.settings.reset(!this.hasUpdated);
+      this.checkAttributes();
+    }
+  }
+
+  /**
+   * The settings the attributes (and a synced link) gave, checked as they arrive by the rule a run is checked
+   * by: one that is wrong gets its sentence under its field at once (with "More settings" open when the field
+   * is there), and an `error` event, before anyone presses Start; it takes no focus, since nobody typed it.
+   * Attributes set right take the sentence away.
+   */
+  private checkAttributes(): void {
+    let problem: FieldError | null = null;
+    try {
+      this.settings.recipe();
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      problem = error;
+    }
+    if (problem?.field) {
+      if (this.fault?.message !== problem.message) this.emit('error', { message: problem.message, field: problem.field });
+      this.fault = problem;
+      if (MORE_FIELDS.includes(problem.field)) this.moreOpen = true;
+    } else if (this.fault?.field) {
+      this.fault = null;
+    }
   }
 
   protected override updated(): void {
@@ -315,6 +341,7 @@ export class MlpTrainer extends LitElement {
           error: this.statusError(),
           summary: describeEngine(c.dataset, c.adapter),
           evaluation: this.latestEvaluation,
+          fieldRefused: !!this.fault?.field,
         })}
         ${lost ? renderDeviceLost(lost, () => this.recover()) : nothing}
         <div class="stage">
@@ -412,7 +439,10 @@ export class MlpTrainer extends LitElement {
         this.hasModel = false;
         this.prepareKernels();
         this.padElement?.clear();
-        this.fault = null;
+        // The settings are checked against the new data (the widths and the batch must fit it): a refusal
+        // that no longer holds goes, and one that does is said (as the attributes' are).
+        if (!this.fault?.field) this.fault = null;
+        this.checkAttributes();
         break;
       default:
         break;
@@ -426,7 +456,7 @@ export class MlpTrainer extends LitElement {
     try {
       recipe = this.settings.recipe();
     } catch {
-      return; // Settings that cannot run yet: their refusal comes when Start is pressed.
+      return; // Settings that cannot run: their refusal is on screen (checkAttributes) and comes again on Start.
     }
     void this.controller.prepare(recipe);
   }

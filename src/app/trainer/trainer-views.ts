@@ -57,6 +57,8 @@ export interface StatusView {
   summary: string;
   /** The latest test-set evaluation, said beside the progress once a run has one. */
   evaluation: Evaluation | undefined;
+  /** A setting is refused (its sentence is under its field): the strip says to fix it rather than to press Start. */
+  fieldRefused?: boolean;
 }
 
 /** A message as a sentence on the page: the engine's errors start in lower case, as the CLI prints them after "error: ". */
@@ -66,9 +68,9 @@ export const asSentence = (text: string): string => text.charAt(0).toUpperCase()
  * The status strip under the settings: the progress bar, one line of progress, and any error about the run.
  * It sticks to the top of the window while the page scrolls, so a run's progress and its failures stay in view.
  */
-export function renderStatus({ state, progress, stepsTotal, batch, error, summary, evaluation }: StatusView): TemplateResult {
+export function renderStatus({ state, progress, stepsTotal, batch, error, summary, evaluation, fieldRefused }: StatusView): TemplateResult {
   const step = progress?.step ?? 0;
-  let text = STATE_WORDS[state] ?? '';
+  let text = fieldRefused && state === 'idle' ? 'Fix the setting marked above, then press Start.' : (STATE_WORDS[state] ?? '');
   if (progress) {
     const left = ((stepsTotal - step) * batch) / Math.max(progress.samplesPerSecond, 1e-9);
     const timeLeft = state === 'running' ? ` · about ${formatDuration(left)} left` : '';
