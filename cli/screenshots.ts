@@ -8,6 +8,9 @@
  *   inside.png        the trainer's Inside the network panel after the N(0, 0.01) run
  *   init-lab.png      the lab's comparison with its defaults; depth-probe.png: its depth probe of 20 layers;
  *   deep-stack.png    that stack trained under each initializer with the lab's defaults (minutes on a CPU)
+ *   docs-lesson.png   1280x800: the top of the documentation site (npm run docs), the lesson's page
+ *   docs-mistake.png  the elements page's "What a mistake looks like": lr="50" said under its field at load
+ * `npm run screenshots -- docs` remakes the last two only.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { build } from 'vite';
+import { buildDocs } from '../build/docs.ts';
 import { launch } from '../tests/e2e/browser.ts';
 import { startStaticServer } from '../tests/e2e/server.ts';
 
@@ -116,18 +120,40 @@ async function offlineShot(url: string): Promise<void> {
   }
 }
 
+async function docsShots(browser: Browser, url: string): Promise<void> {
+  const lesson = await open(browser, new URL('index.html', url).href, DESKTOP);
+  await lesson.waitForFunction(
+    () => [...document.querySelectorAll('mlp-trainer, init-lab')].every((el) => ['idle', 'ready'].includes(el.getAttribute('state') ?? '')),
+    { polling: 100, timeout: 120_000 },
+  );
+  await lesson.screenshot({ path: join(OUT, 'docs-lesson.png') });
+  await lesson.close();
+  const elements = await open(browser, new URL('elements.html', url).href, DESKTOP);
+  await elements.waitForFunction(
+    () => [...document.querySelectorAll('mlp-trainer, init-lab')].every((el) => ['idle', 'ready'].includes(el.getAttribute('state') ?? '')),
+    { polling: 100, timeout: 120_000 },
+  );
+  await (await elements.$('#mistakes'))!.screenshot({ path: join(OUT, 'docs-mistake.png') });
+  await elements.close();
+}
+
+const onlyDocs = process.argv.slice(2).includes('docs');
 const dist = await mkdtemp(join(tmpdir(), 'mlp-screenshots-'));
 try {
   await build({ root: ROOT, configFile: join(ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir: dist, emptyOutDir: true } });
   await build({ root: ROOT, configFile: join(ROOT, 'vite.lib.config.ts'), logLevel: 'warn', build: { outDir: join(dist, 'lib'), emptyOutDir: true } });
+  await buildDocs(join(dist, 'docs'), { lib: join(dist, 'lib'), manifestDir: dist });
   await mkdir(OUT, { recursive: true });
   const server = await startStaticServer(dist);
   const chromium = await launch();
   try {
     const url = new URL('index.html', server.url).href;
-    await trainerShots(chromium.browser, url);
-    await labShots(chromium.browser, url);
-    await offlineShot(url);
+    if (!onlyDocs) {
+      await trainerShots(chromium.browser, url);
+      await labShots(chromium.browser, url);
+      await offlineShot(url);
+    }
+    await docsShots(chromium.browser, new URL('docs/', server.url).href);
   } finally {
     await chromium.close();
     await server.stop();
