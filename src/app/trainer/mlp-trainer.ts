@@ -277,13 +277,7 @@ export class MlpTrainer extends LitElement {
    * Attributes set right take the sentence away.
    */
   private checkAttributes(): void {
-    let problem: FieldError | null = null;
-    try {
-      this.settings.recipe();
-    } catch (error) {
-      if (!(error instanceof FieldError)) throw error;
-      problem = error;
-    }
+    const problem = this.settings.problem();
     if (problem?.field) {
       if (this.fault?.message !== problem.message) this.emit('error', { message: problem.message, field: problem.field });
       this.fault = problem;

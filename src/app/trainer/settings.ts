@@ -49,18 +49,24 @@ export class SettingsController implements ReactiveController {
     return draftToRecipe(this.draft, this.source.dataset());
   }
 
-  /** Replaces the draft; returns what is wrong with it (null when it is a valid run, which goes to the link). */
-  set(draft: Draft): FieldError | null {
-    this.draft = draft;
-    this.host.requestUpdate();
+  /** What is wrong with the draft (the first field at fault), or null when it is a valid run. */
+  problem(): FieldError | null {
     try {
       this.recipe();
+      return null;
     } catch (error) {
       if (error instanceof FieldError) return error;
       throw error;
     }
-    this.writeHash();
-    return null;
+  }
+
+  /** Replaces the draft; returns what is wrong with it (null when it is a valid run, which goes to the link). */
+  set(draft: Draft): FieldError | null {
+    this.draft = draft;
+    this.host.requestUpdate();
+    const problem = this.problem();
+    if (!problem) this.writeHash();
+    return problem;
   }
 
   /** A field as typed. A new starting learning rate replaces the changes recorded for the last run. */
